@@ -1,0 +1,274 @@
+//! `kvcsi rules`: list, show, lint and test rules.
+
+use crate::RuleArgs;
+use anyhow::Result;
+use clap::Subcommand;
+use kvcsi_core::rule::fixtures;
+use kvcsi_core::rule::RuleOrigin;
+use kvcsi_core::{fs, Lang};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// List the rules.
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what a rule detects, what it reads, the fix and references.
+    Show {
+        /// Rule id.
+        id: String,
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Language (en, ja, or both when omitted).
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// Check rule files without evidence: syntax, metadata, patterns.
+    Lint {
+        /// Rule files or folders.
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// Run rules' own fixtures (must fire / must stay silent); built-in rules when no path.
+    Test {
+        /// Rule files or folders; the built-in rules when omitted.
+        paths: Vec<String>,
+    },
+}
+
+pub fn run(command: RulesCommand) -> Result<u8> {
+    let mut out = std::io::stdout().lock();
+    match command {
+        RulesCommand::List { rules, json } => {
+            let engine = rules.engine()?;
+            if json {
+                let list: Vec<_> = engine.rules().rules.iter().map(|r| serde_json::json!({"id": r.meta.id, "severity": r.meta.severity, "cause": r.meta.cause, "title": r.meta.text("en", "title"), "title_ja": r.meta.text("ja", "title"), "needs": r.meta.needs, "source": r.source.file})).collect();
+                writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+            } else {
+                for r in &engine.rules().rules {
+                    let cause = r
+                        .meta
+                        .cause
+                        .map(|c| format!("cause {c}"))
+                        .unwrap_or_default();
+                    let origin = if r.source.origin == RuleOrigin::User {
+                        format!("  ({})", r.source.file)
+                    } else {
+                        String::new()
+                    };
+                    writeln!(
+                        out,
+                        "{:<42} {:<8} {:<8} {}{origin}",
+                        r.meta.id,
+                        r.meta.severity.as_str(),
+                        cause,
+                        r.meta.text("en", "title").unwrap_or_default()
+                    )?;
+                }
+            }
+            print_load_errors(&engine);
+            Ok(0)
+        }
+        RulesCommand::Show { id, rules, lang } => {
+            let engine = rules.engine()?;
+            let Some(rule) = engine.rules().get(&id) else {
+                anyhow::bail!(kvcsi_core::Error::Input {
+                    source_name: id.clone(),
+                    message: "no rule with this id (see `kvcsi rules list`)".to_owned()
+                });
+            };
+            let langs: Vec<Lang> = match lang.as_deref().map(Lang::parse) {
+                Some(Some(l)) => vec![l],
+                _ => vec![Lang::En, Lang::Ja],
+            };
+            writeln!(
+                out,
+                "{} ({}, {})",
+                rule.meta.id,
+                rule.meta.severity.as_str(),
+                rule.source.file
+            )?;
+            if let Some(c) = rule.meta.cause {
+                writeln!(out, "article cause: {c}")?;
+            }
+            writeln!(out, "reads: {}", rule.meta.needs.join(", "))?;
+            if !rule.meta.supersedes.is_empty() {
+                writeln!(out, "supersedes: {}", rule.meta.supersedes.join(", "))?;
+            }
+            for (name, p) in &rule.meta.patterns {
+                writeln!(
+                    out,
+                    "pattern {name}: {:?}{}",
+                    p.literals,
+                    p.regex
+                        .as_deref()
+                        .map(|r| format!(" confirm /{r}/"))
+                        .unwrap_or_default()
+                )?;
+            }
+            for lang in langs {
+                writeln!(out, "\n[{}]", lang.as_str())?;
+                if let Some(texts) = rule.meta.text.get(lang.as_str()) {
+                    for (key, text) in texts {
+                        writeln!(out, "  {key}: {text}")?;
+                        if let Some(command) = rule.meta.commands.get(key) {
+                            writeln!(out, "    $ {command}")?;
+                        }
+                    }
+                }
+            }
+            if !rule.meta.references.is_empty() {
+                writeln!(out, "\nreferences:")?;
+                for r in &rule.meta.references {
+                    writeln!(out, "  {r}")?;
+                }
+            }
+            Ok(0)
+        }
+        RulesCommand::Lint { paths } => {
+            let sources = fs::rule_sources(&paths)?;
+            let count = sources.len();
+            let engine = kvcsi_core::Engine::builder()
+                .builtin(false)
+                .rules(sources)
+                .build();
+            let mut failed = engine.rules().errors.len();
+            for error in &engine.rules().errors {
+                writeln!(out, "error: {error}")?;
+            }
+            for (id, message) in engine.matcher().compile_all() {
+                if let Some(spec) = engine.matcher().spec(id) {
+                    writeln!(
+                        out,
+                        "error: rule {}: pattern '{}': invalid regex: {message}",
+                        spec.owner, spec.name
+                    )?;
+                    failed += 1;
+                }
+            }
+            writeln!(
+                out,
+                "{} rule files, {} ok, {failed} problems",
+                count,
+                engine.rules().rules.len()
+            )?;
+            Ok(if failed == 0 { 0 } else { 1 })
+        }
+        RulesCommand::Test { paths } => test(&paths),
+    }
+}
+
+fn print_load_errors(engine: &kvcsi_core::Engine) {
+    for error in &engine.rules().errors {
+        let _ = writeln!(std::io::stderr(), "error: {error}");
+    }
+}
+
+/// The fixtures folder of a user rule file.
+fn fixtures_dir(file: &Path) -> PathBuf {
+    if file.file_name().is_some_and(|n| n == "rule.rhai") {
+        file.with_file_name("fixtures")
+    } else {
+        file.with_extension("fixtures")
+    }
+}
+
+fn read_fixture_files(
+    dir: &Path,
+    prefix: &str,
+    out: &mut Vec<(String, Vec<u8>)>,
+) -> std::io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if path.is_dir() {
+            read_fixture_files(&path, &rel, out)?;
+        } else {
+            out.push((rel, std::fs::read(&path)?));
+        }
+    }
+    Ok(())
+}
+
+fn test(paths: &[String]) -> Result<u8> {
+    let mut out = std::io::stdout().lock();
+    let user = fs::rule_sources(paths)?;
+    let mut fixture_sets: Vec<(String, Vec<(String, Vec<u8>)>)> = Vec::new();
+    let engine = kvcsi_core::Engine::builder().rules(user.clone()).build();
+    for error in &engine.rules().errors {
+        writeln!(out, "FAIL {}\n  {error}", error.file)?;
+    }
+    let mut failures = engine.rules().errors.len();
+    if paths.is_empty() {
+        for rule in &engine.rules().rules {
+            fixture_sets.push((rule.meta.id.clone(), fixtures::builtin(&rule.meta.id)));
+        }
+    } else {
+        for source in &user {
+            let Some(rule) = engine
+                .rules()
+                .rules
+                .iter()
+                .find(|r| r.source.file == source.file)
+            else {
+                continue;
+            };
+            let mut files = Vec::new();
+            read_fixture_files(&fixtures_dir(Path::new(&source.file)), "", &mut files)?;
+            fixture_sets.push((rule.meta.id.clone(), files));
+        }
+    }
+    let mut total = 0;
+    for (id, files) in fixture_sets {
+        let (set, expected, problems) = fixtures::group(files);
+        let results = fixtures::run(&engine, &id, &set, &expected);
+        let fires = set
+            .iter()
+            .filter(|f| f.expect == fixtures::Expect::Fire)
+            .count();
+        let silent = set.len() - fires;
+        let mut rule_problems = problems;
+        if fires == 0 || silent == 0 {
+            rule_problems.push(format!(
+                "needs at least one fire- and one silent- fixture (has {fires} and {silent})"
+            ));
+        }
+        let failed: Vec<_> = results.iter().filter(|r| !r.passed).collect();
+        total += results.len();
+        if failed.is_empty() && rule_problems.is_empty() {
+            writeln!(out, "ok   {id} ({} fixtures)", results.len())?;
+        } else {
+            failures += 1;
+            writeln!(out, "FAIL {id}")?;
+            for p in &rule_problems {
+                writeln!(out, "  {p}")?;
+            }
+            for r in failed {
+                writeln!(out, "  {}:", r.fixture)?;
+                for p in &r.problems {
+                    writeln!(out, "    - {p}")?;
+                }
+            }
+        }
+    }
+    writeln!(out, "\n{total} fixtures, {failures} rules failing")?;
+    Ok(if failures == 0 { 0 } else { 1 })
+}

@@ -1,0 +1,519 @@
+//! Classification and segmentation: deciding from content what each part of a document is.
+//!
+//! A paste may hold an events table, then log lines, then a shell session with `nslookup` and
+//! `nc`. Each line yields at most one *signal* (a kind it can only belong to); consecutive lines
+//! form a segment of one kind, and lines without a signal (blank lines, wrapped continuations,
+//! tool output without markers) stay in the segment they follow. A shell prompt closes the
+//! current segment and tells what the next output is. The file name is only a hint, used when the
+//! content carries no signal at all.
+
+use crate::text::lines::Line;
+use regex::Regex;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+/// What a segment holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SegmentKind {
+    /// Pod logs: klog printf or structured, logrus text, JSON lines.
+    Log,
+    /// `kubectl describe pod` (its Events section included).
+    DescribePod,
+    /// `kubectl get events` table.
+    EventsTable,
+    /// `nslookup` in BIND, Windows or BusyBox style.
+    Nslookup,
+    /// `dig`.
+    Dig,
+    /// `host`.
+    Host,
+    /// PowerShell `Resolve-DnsName`.
+    ResolveDnsName,
+    /// `nc` (OpenBSD, BusyBox) or Ncat.
+    Nc,
+    /// PowerShell `Test-NetConnection`.
+    TestNetConnection,
+    /// `curl -v`.
+    Curl,
+    /// A JSON document (`az ... -o json`, `kubectl get -o json`).
+    Json,
+    /// A YAML document (`kubectl get -o yaml`).
+    Yaml,
+    /// A `kubectl get` table.
+    Table,
+    /// A bare value from `--query ... -o tsv`.
+    Scalar,
+    /// A shell command line (prompt included).
+    Command,
+    /// Anything else: still scanned for patterns.
+    Text,
+}
+
+impl SegmentKind {
+    /// The kebab-case name used in reports and `kvcsi facts`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Log => "log",
+            Self::DescribePod => "describe-pod",
+            Self::EventsTable => "events-table",
+            Self::Nslookup => "nslookup",
+            Self::Dig => "dig",
+            Self::Host => "host",
+            Self::ResolveDnsName => "resolve-dns-name",
+            Self::Nc => "nc",
+            Self::TestNetConnection => "test-net-connection",
+            Self::Curl => "curl",
+            Self::Json => "json",
+            Self::Yaml => "yaml",
+            Self::Table => "table",
+            Self::Scalar => "scalar",
+            Self::Command => "command",
+            Self::Text => "text",
+        }
+    }
+}
+
+/// A run of lines of one kind: indices into the document's lines, inclusive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Segment {
+    /// The kind.
+    pub kind: SegmentKind,
+    /// Index of the first line in the document's line vector.
+    pub start: usize,
+    /// Index one past the last line.
+    pub end: usize,
+    /// For segments that follow a shell prompt: the command that produced them.
+    pub command: Option<String>,
+}
+
+fn re(pattern: &str) -> Option<Regex> {
+    Regex::new(pattern).ok()
+}
+
+macro_rules! regex {
+    ($name:ident, $pattern:expr) => {
+        static $name: LazyLock<Option<Regex>> = LazyLock::new(|| re($pattern));
+    };
+}
+
+/// Commands whose output kvcsi reads; a line starting with one is a command line.
+const COMMANDS: &str = r"(?:kubectl|k|az|nslookup|dig|host|nc|ncat|netcat|curl|curl\.exe|wget|Resolve-DnsName|Test-NetConnection|tnc|helm|stern|cat|grep|echo|ping|openssl|telnet)";
+
+regex!(
+    PROMPT,
+    &format!(
+        r"^(?:\([^)]*\) )?(?:[\w.@~:/\\-]*[$#%>] ?|PS [^>]*> ?|[A-Z]:\\[^>]*> ?)(?P<cmd>{COMMANDS}\b.*)$"
+    )
+);
+regex!(
+    BARE_COMMAND,
+    &format!(
+        r"^(?P<cmd>(?:nslookup|dig|nc|ncat|curl|curl\.exe|kubectl|az|Resolve-DnsName|Test-NetConnection) +[\w-].*)$"
+    )
+);
+regex!(KLOG, r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^ \]]+\] ");
+regex!(LOGRUS, r#"^time="[^"]*" level=\w+ "#);
+regex!(JSON_LOG, r#"^\{"(?:level|ts|time|msg|severity)":"#);
+regex!(
+    EVENTS_HEADER_DESCRIBE,
+    r"^\s+Type\s+Reason\s+Age\s+From\s+Message\s*$"
+);
+regex!(
+    EVENTS_TABLE_HEADER,
+    r"^(?:NAMESPACE\s+)?LAST SEEN\s+TYPE\s+REASON\s+(?:OBJECT|KIND)\b"
+);
+regex!(
+    DESCRIBE_FIELD,
+    r"^(?:Namespace|Priority|Service Account|Node|Start Time|Labels|Annotations|Status|IP|IPs|Controlled By|Containers|Volumes|Conditions|QoS Class|Node-Selectors|Tolerations):\s"
+);
+regex!(
+    NSLOOKUP,
+    r"^(?:Server:\s+\S|Address(?: \d+)?:\s+\S+[#:]53\b|Non-authoritative answer:|\*\* server can't find|\*\*\* .* can't find|Aliases:\s|;; connection timed out|\S+\s+canonical name = )"
+);
+regex!(
+    DIG,
+    r"^(?:; <<>> DiG|;; (?:global options|Got answer|->>HEADER<<-|QUESTION SECTION|ANSWER SECTION|Query time|SERVER:|flags:))"
+);
+regex!(
+    HOST,
+    r"^(?:\S+ is an alias for \S+\.?$|\S+ has (?:IPv6 )?address \S+$|Host \S+ not found: )"
+);
+regex!(RESOLVE_DNS_NAME, r"^Name\s+Type\s+TTL\s+Section\s+");
+regex!(
+    NC,
+    r"^(?:Connection to \S+ (?:\(\S+\) )?\d+ port \[.*succeeded!|nc: (?:connect to|getaddrinfo|bad address|\S+ \(\S+\)|\S+: )|Ncat: |\S+ \(\S+:\d+\) open$)"
+);
+regex!(TNC, r"^(?:ComputerName|RemoteAddress|TcpTestSucceeded)\s+:");
+regex!(
+    CURL,
+    r"^(?:\*   Trying |\* (?:Connected to|Could not resolve|Failed to connect|connect to|ALPN|TLS|SSL|Closing connection|Connection #|  |Host |using HTTP|Request completely|Mark bundle|Uses proxy|Connection timed out|Resolving timed out|schannel|Server certificate|Established)|> (?:GET|POST|PUT|HEAD|Host:|User-Agent:|Accept:|Metadata:|Content-)|< HTTP/|curl: \(\d+\))"
+);
+regex!(
+    TABLE_HEADER,
+    r"^(?:NAMESPACE|NAME)(?: {2,}[A-Z][A-Z0-9()/-]*(?: [A-Z][A-Z0-9()/-]*)*)+\s*$"
+);
+regex!(
+    YAML_START,
+    r"^(?:apiVersion|kind|metadata|items):(?:\s|$)|^---\s*$"
+);
+regex!(YAML_LINE, r"^(?:[\w./-]+:(?:\s|$)|\s+\S|- |\s*#|\.\.\.$)");
+regex!(SCALAR, r"^[\w.:/@+-]{1,200}$");
+regex!(NOT_FOUND, r"^Error from server \(NotFound\)");
+
+/// Whether a line is a shell prompt or a bare command line; returns the command.
+pub fn command_of(line: &str) -> Option<String> {
+    for pattern in [&PROMPT, &BARE_COMMAND] {
+        if let Some(caps) = pattern.as_ref().and_then(|re| re.captures(line)) {
+            return caps.name("cmd").map(|m| m.as_str().trim().to_owned());
+        }
+    }
+    None
+}
+
+/// What output a command produces.
+pub fn kind_of_command(command: &str) -> Option<SegmentKind> {
+    let mut words = command.split_whitespace();
+    let first = words.next()?.trim_end_matches(".exe");
+    let has = |flag: &str| {
+        command
+            .split_whitespace()
+            .any(|w| w == flag || w.starts_with(&format!("{flag}=")))
+    };
+    let output_json = command.contains("-o json")
+        || command.contains("--output json")
+        || command.contains("-ojson")
+        || command.contains("-o=json");
+    let output_yaml = command.contains("-o yaml")
+        || command.contains("--output yaml")
+        || command.contains("-oyaml")
+        || command.contains("-o=yaml");
+    Some(match first {
+        "nslookup" => SegmentKind::Nslookup,
+        "dig" => SegmentKind::Dig,
+        "host" => SegmentKind::Host,
+        "Resolve-DnsName" => SegmentKind::ResolveDnsName,
+        "nc" | "ncat" | "netcat" => SegmentKind::Nc,
+        "Test-NetConnection" | "tnc" => SegmentKind::TestNetConnection,
+        "curl" => SegmentKind::Curl,
+        "az" if command.contains("-o tsv") || command.contains("--output tsv") => {
+            SegmentKind::Scalar
+        }
+        "az" => SegmentKind::Json,
+        "kubectl" | "k" => {
+            let sub = words.next().unwrap_or_default();
+            match sub {
+                "logs" => SegmentKind::Log,
+                "describe" => SegmentKind::DescribePod,
+                "get" if output_json => SegmentKind::Json,
+                "get" if output_yaml => SegmentKind::Yaml,
+                "get" if command.contains(" events") || command.contains(" ev ") => {
+                    SegmentKind::EventsTable
+                }
+                "get" => SegmentKind::Table,
+                _ if has("-o") && output_json => SegmentKind::Json,
+                _ => SegmentKind::Text,
+            }
+        }
+        "stern" => SegmentKind::Log,
+        _ => return None,
+    })
+}
+
+/// The kind a single line can only belong to, if any.
+pub fn signal(line: &str) -> Option<SegmentKind> {
+    let matches = |re: &LazyLock<Option<Regex>>| re.as_ref().is_some_and(|re| re.is_match(line));
+    let first = line.as_bytes().first().copied();
+    match first {
+        Some(b'I' | b'W' | b'E' | b'F') if matches(&KLOG) => return Some(SegmentKind::Log),
+        Some(b't') if matches(&LOGRUS) => return Some(SegmentKind::Log),
+        Some(b'{') if matches(&JSON_LOG) => return Some(SegmentKind::Log),
+        Some(b'{' | b'[') => return Some(SegmentKind::Json),
+        _ => {}
+    }
+    let checks: [(&LazyLock<Option<Regex>>, SegmentKind); 13] = [
+        (&EVENTS_HEADER_DESCRIBE, SegmentKind::DescribePod),
+        (&EVENTS_TABLE_HEADER, SegmentKind::EventsTable),
+        (&DESCRIBE_FIELD, SegmentKind::DescribePod),
+        (&DIG, SegmentKind::Dig),
+        (&NSLOOKUP, SegmentKind::Nslookup),
+        (&HOST, SegmentKind::Host),
+        (&RESOLVE_DNS_NAME, SegmentKind::ResolveDnsName),
+        (&NC, SegmentKind::Nc),
+        (&TNC, SegmentKind::TestNetConnection),
+        (&CURL, SegmentKind::Curl),
+        (&TABLE_HEADER, SegmentKind::Table),
+        (&YAML_START, SegmentKind::Yaml),
+        (&NOT_FOUND, SegmentKind::Table),
+    ];
+    checks
+        .into_iter()
+        .find(|(re, _)| matches(re))
+        .map(|(_, kind)| kind)
+}
+
+/// Whether a segment of kind `current` absorbs a line whose own signal is `next`.
+fn absorbs(current: SegmentKind, next: SegmentKind) -> bool {
+    use SegmentKind::*;
+    match (current, next) {
+        (a, b) if a == b => true,
+        // describe output holds field lines, tables and the events header.
+        (DescribePod, EventsTable | Table | Nslookup | Yaml | Host) => true,
+        // curl prints the response body (often JSON) after its trace lines.
+        (Curl, Json | Nslookup | Host) => true,
+        (Nslookup | Dig | Host, Nslookup | Dig | Host) => true,
+        (Nc, Nslookup) => false,
+        (EventsTable | Table, Table) => true,
+        (Yaml, Nslookup | Table | Host | DescribePod) => true,
+        (ResolveDnsName | TestNetConnection, Table | Nslookup) => true,
+        _ => false,
+    }
+}
+
+/// Splits a document into segments. Lines must already be normalised.
+pub fn segment(lines: &[Line]) -> Vec<Segment> {
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut current: Option<Segment> = None;
+    let mut json = JsonDepth::default();
+    let mut expected: Option<(SegmentKind, String)> = None;
+
+    for (index, line) in lines.iter().enumerate() {
+        let text = line.text.as_str();
+        // Inside an open JSON document every line belongs to it.
+        if let Some(seg) = current.as_mut() {
+            if json.open() {
+                json.feed(text);
+                seg.end = index + 1;
+                if !json.open() && seg.kind == SegmentKind::Json {
+                    segments.extend(current.take());
+                }
+                continue;
+            }
+        }
+        if let Some(command) = command_of(text) {
+            segments.extend(current.take());
+            segments.push(Segment {
+                kind: SegmentKind::Command,
+                start: index,
+                end: index + 1,
+                command: Some(command.clone()),
+            });
+            expected = kind_of_command(&command).map(|k| (k, command));
+            continue;
+        }
+        let trimmed = text.trim_start();
+        let mut signal = signal(trimmed).or_else(|| signal(text));
+        if trimmed.is_empty() {
+            signal = None;
+        }
+        // YAML lines carry no signal of their own; keep them while they look like YAML.
+        if let Some(seg) = current.as_ref() {
+            if seg.kind == SegmentKind::Yaml
+                && signal.is_none_or(|s| s != SegmentKind::Log && s != SegmentKind::Json)
+            {
+                let yaml_like =
+                    trimmed.is_empty() || YAML_LINE.as_ref().is_some_and(|re| re.is_match(text));
+                if yaml_like {
+                    if let Some(seg) = current.as_mut() {
+                        seg.end = index + 1;
+                    }
+                    continue;
+                }
+            }
+        }
+        let continues = match (current.as_ref(), signal) {
+            (Some(_), None) => true,
+            (Some(seg), Some(next)) => absorbs(seg.kind, next),
+            (None, _) => false,
+        };
+        if continues {
+            if let Some(seg) = current.as_mut() {
+                if seg.kind == SegmentKind::Curl && signal == Some(SegmentKind::Json) {
+                    json.feed(text);
+                }
+                seg.end = index + 1;
+            }
+            continue;
+        }
+        if trimmed.is_empty() && current.is_none() {
+            continue;
+        }
+        segments.extend(current.take());
+        // `kubectl describe` starts with a `Name:` line that carries no signal of its own.
+        let mut start = index;
+        if signal == Some(SegmentKind::DescribePod) {
+            if let Some(prev) = segments.last() {
+                let is_name = prev.kind == SegmentKind::Text
+                    && prev.end == index
+                    && lines
+                        .get(prev.end - 1)
+                        .is_some_and(|l| l.text.starts_with("Name:"));
+                if is_name {
+                    start = prev.end - 1;
+                    if prev.start == start {
+                        segments.pop();
+                    } else if let Some(prev) = segments.last_mut() {
+                        prev.end = start;
+                    }
+                }
+            }
+        }
+        let (kind, command) = match (signal, expected.take()) {
+            (Some(kind), Some((expected_kind, command)))
+                if absorbs(expected_kind, kind) || kind == SegmentKind::Table =>
+            {
+                (expected_kind, Some(command))
+            }
+            (Some(kind), Some((_, command))) => (kind, Some(command)),
+            (Some(kind), None) => (kind, None),
+            (None, Some((kind, command))) => (kind, Some(command)),
+            (None, None) => (SegmentKind::Text, None),
+        };
+        if kind == SegmentKind::Json {
+            json = JsonDepth::default();
+            json.feed(text);
+            if !json.open() {
+                segments.push(Segment {
+                    kind,
+                    start: index,
+                    end: index + 1,
+                    command,
+                });
+                continue;
+            }
+        }
+        current = Some(Segment {
+            kind,
+            start,
+            end: index + 1,
+            command,
+        });
+    }
+    segments.extend(current);
+    // Trailing blank lines belong to no one.
+    for seg in &mut segments {
+        while seg.end > seg.start + 1
+            && lines
+                .get(seg.end - 1)
+                .is_some_and(|l| l.text.trim().is_empty())
+        {
+            seg.end -= 1;
+        }
+    }
+    segments
+}
+
+/// Whether a text segment that carries no signal is a bare scalar (`-o tsv` output).
+pub fn looks_scalar(lines: &[Line]) -> bool {
+    let non_empty: Vec<_> = lines.iter().filter(|l| !l.text.trim().is_empty()).collect();
+    !non_empty.is_empty()
+        && non_empty.len() <= 3
+        && non_empty
+            .iter()
+            .all(|l| SCALAR.as_ref().is_some_and(|re| re.is_match(l.text.trim())))
+}
+
+/// Tracks bracket depth across lines of a JSON document, ignoring brackets inside strings.
+#[derive(Debug, Default, Clone, Copy)]
+struct JsonDepth {
+    depth: i64,
+    in_string: bool,
+    escaped: bool,
+    started: bool,
+}
+
+impl JsonDepth {
+    fn feed(&mut self, text: &str) {
+        for byte in text.bytes() {
+            if self.in_string {
+                match (self.escaped, byte) {
+                    (true, _) => self.escaped = false,
+                    (false, b'\\') => self.escaped = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match byte {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => {
+                    self.depth += 1;
+                    self.started = true;
+                }
+                b'}' | b']' => self.depth -= 1,
+                _ => {}
+            }
+        }
+    }
+
+    fn open(&self) -> bool {
+        self.started && self.depth > 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn lines(text: &str) -> Vec<Line> {
+        text.lines()
+            .enumerate()
+            .map(|(i, t)| Line {
+                number: i as u64 + 1,
+                text: t.to_owned(),
+            })
+            .collect()
+    }
+
+    fn kinds(text: &str) -> Vec<(SegmentKind, usize, usize)> {
+        segment(&lines(text))
+            .into_iter()
+            .map(|s| (s.kind, s.start + 1, s.end))
+            .collect()
+    }
+
+    #[test]
+    fn splits_a_mixed_paste() {
+        let paste = "\
+LAST SEEN   TYPE      REASON        OBJECT          MESSAGE
+2m          Warning   FailedMount   pod/app-1       MountVolume.SetUp failed
+E1029 17:37:42.461313       1 server.go:54] failed to process mount request
+I1029 17:37:43.000000       1 main.go:10] ok
+$ nslookup kv.vault.azure.net
+Server:\t\t168.63.129.16
+Address:\t168.63.129.16#53
+
+Non-authoritative answer:
+kv.vault.azure.net\tcanonical name = kv.privatelink.vaultcore.azure.net.
+Name:\tazkms.cloudapp.azure.com
+Address: 20.1.2.3
+$ nc -v -w 2 kv.vault.azure.net 443
+nc: connect to kv.vault.azure.net port 443 (tcp) timed out: Operation now in progress
+{
+  \"a\": [1, {\"b\": \"}\"}]
+}
+";
+        assert_eq!(
+            kinds(paste),
+            vec![
+                (SegmentKind::EventsTable, 1, 2),
+                (SegmentKind::Log, 3, 4),
+                (SegmentKind::Command, 5, 5),
+                (SegmentKind::Nslookup, 6, 12),
+                (SegmentKind::Command, 13, 13),
+                (SegmentKind::Nc, 14, 14),
+                (SegmentKind::Json, 15, 17),
+            ]
+        );
+    }
+
+    #[test]
+    fn describe_pod_keeps_its_events() {
+        let text = "Name:         app\nNamespace:    default\nNode:         aks-1/10.0.0.4\nEvents:\n  Type     Reason       Age   From     Message\n  ----     ------       ----  ----     -------\n  Warning  FailedMount  3s    kubelet  MountVolume.SetUp failed\n";
+        let segs = kinds(text);
+        assert_eq!(segs.last().map(|s| s.0), Some(SegmentKind::DescribePod));
+        assert!(segs.iter().all(|s| s.0 != SegmentKind::Log));
+    }
+}

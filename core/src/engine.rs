@@ -1,0 +1,809 @@
+//! The engine (rules, matcher, limits; built once, shared) and the session (one check).
+
+use crate::classify::{segment, Segment, SegmentKind};
+use crate::evidence::{Evidence, Location};
+use crate::facts::{Fact, Facts, FACT_KINDS};
+use crate::input::archive::{ArchiveDecoder, ArchiveEvent, ArchiveLimits};
+use crate::limits::{InputLimits, ScriptLimits};
+use crate::parse::{klog, kv_error, parse_segment, units, Sink, Unit};
+use crate::report::{build, BuildInput, Diagnostic, Lang, Report, Stats, SuppressionList};
+use crate::rule::{builtin_sources, run_rule, sandbox, Outcome, RuleSet, RuleSource};
+use crate::scan::{Matcher, PatternMatches, PatternSpec};
+use crate::text::lines::{decode_line, split_lines, Line};
+use crate::text::normalize::{split_prefix, strip_ansi};
+use rhai::Dynamic;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Owner name of the built-in Key Vault error extractor's pattern.
+const KV_EXTRACTOR: &str = "builtin:kv_error";
+
+/// Options of one check.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Language of the report's texts.
+    pub lang: Lang,
+    /// Redact credentials (on by default).
+    pub redact: bool,
+    /// Suppression entries.
+    pub suppressions: SuppressionList,
+    /// Run the rules; `false` scans and parses only, with identical scan statistics (used to
+    /// measure what rule evaluation costs).
+    pub evaluate_rules: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            lang: Lang::En,
+            redact: true,
+            suppressions: SuppressionList::default(),
+            evaluate_rules: true,
+        }
+    }
+}
+
+/// Builds an [`Engine`].
+#[derive(Debug, Clone)]
+pub struct EngineBuilder {
+    builtin: bool,
+    user: Vec<RuleSource>,
+    input_limits: InputLimits,
+    script_limits: ScriptLimits,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        Self {
+            builtin: true,
+            user: Vec::new(),
+            input_limits: InputLimits::default(),
+            script_limits: ScriptLimits::default(),
+        }
+    }
+}
+
+impl EngineBuilder {
+    /// Whether to load the built-in rules (default yes).
+    pub fn builtin(mut self, yes: bool) -> Self {
+        self.builtin = yes;
+        self
+    }
+
+    /// Adds a user rule; one with a built-in id replaces the built-in rule.
+    pub fn rule(mut self, source: RuleSource) -> Self {
+        self.user.push(source);
+        self
+    }
+
+    /// Adds user rules.
+    pub fn rules(mut self, sources: impl IntoIterator<Item = RuleSource>) -> Self {
+        self.user.extend(sources);
+        self
+    }
+
+    /// Input limits.
+    pub fn input_limits(mut self, limits: InputLimits) -> Self {
+        self.input_limits = limits;
+        self
+    }
+
+    /// Script limits.
+    pub fn script_limits(mut self, limits: ScriptLimits) -> Self {
+        self.script_limits = limits;
+        self
+    }
+
+    /// Compiles the rules and the matcher. Rules that fail to load are reported in
+    /// [`Engine::rules`]`.errors` and as diagnostics of every check; the others still run.
+    pub fn build(self) -> Engine {
+        let rhai = sandbox::engine(&self.script_limits);
+        let mut sources = if self.builtin {
+            builtin_sources()
+        } else {
+            Vec::new()
+        };
+        sources.extend(self.user);
+        let rules = RuleSet::load(&rhai, &self.script_limits, sources);
+        let mut specs = vec![PatternSpec {
+            owner: KV_EXTRACTOR.to_owned(),
+            name: "kv_error".to_owned(),
+            literals: kv_error::LITERALS.iter().map(|s| (*s).to_owned()).collect(),
+            regex: None,
+        }];
+        let mut rule_patterns = Vec::new();
+        for (rule_index, rule) in rules.rules.iter().enumerate() {
+            for (name, decl) in &rule.meta.patterns {
+                rule_patterns.push((rule_index, name.clone()));
+                specs.push(PatternSpec {
+                    owner: rule.meta.id.clone(),
+                    name: name.clone(),
+                    literals: decl.literals.clone(),
+                    regex: decl.regex.clone(),
+                });
+            }
+        }
+        let (matcher, matcher_error) = match Matcher::new(specs) {
+            Ok(m) => (m, None),
+            Err(e) => (
+                Matcher::new(Vec::new()).unwrap_or_else(|_| unreachable_matcher()),
+                Some(e.0),
+            ),
+        };
+        Engine {
+            rhai,
+            rules,
+            matcher,
+            matcher_error,
+            input_limits: self.input_limits,
+            script_limits: self.script_limits,
+        }
+    }
+}
+
+fn unreachable_matcher() -> Matcher {
+    // An empty pattern list always builds; this keeps the type total without a panic path.
+    Matcher::new(Vec::new()).unwrap_or_else(|_| unreachable_matcher())
+}
+
+/// Rules, matcher and limits, built once; `Send + Sync`, so one engine serves many threads.
+#[derive(Debug)]
+pub struct Engine {
+    rhai: rhai::Engine,
+    rules: RuleSet,
+    matcher: Matcher,
+    matcher_error: Option<String>,
+    input_limits: InputLimits,
+    script_limits: ScriptLimits,
+}
+
+impl Engine {
+    /// An engine with the built-in rules only.
+    pub fn builtin() -> crate::Result<Self> {
+        let engine = Self::builder().build();
+        match engine.rules.errors.first() {
+            Some(error) => Err(crate::Error::Rule(error.clone())),
+            None => Ok(engine),
+        }
+    }
+
+    /// A builder.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The loaded rules.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The pattern matcher (for `rules lint`, which compiles every confirm regex).
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// Starts a streaming check.
+    pub fn session(&self, options: &Options) -> Session<'_> {
+        Session::new(self, options.clone())
+    }
+
+    /// Checks evidence held in memory.
+    pub fn check(&self, evidence: &[Evidence], options: &Options) -> Report {
+        let mut session = self.session(options);
+        for item in evidence {
+            session.feed(&item.name, &item.bytes);
+            session.end(&item.name);
+        }
+        session.finish()
+    }
+}
+
+/// How a stream is being read.
+#[derive(Debug)]
+enum Mode {
+    /// Buffered whole while small enough to segment as one document.
+    Document(Vec<u8>),
+    /// Too large: block-scanned, keeping only the incomplete last line.
+    Scan(Vec<u8>),
+    /// A gzip (or tar.gz) stream.
+    Archive(Box<ArchiveDecoder>),
+}
+
+#[derive(Debug)]
+struct Stream {
+    mode: Mode,
+    /// Lines consumed so far.
+    lines: u64,
+    bytes: u64,
+    lossy_lines: u64,
+    truncated_lines: u64,
+    /// Inside an over-long line in scan mode: drop bytes until the next newline.
+    skipping: bool,
+    /// Current archive entry, for archive streams.
+    entry: Option<String>,
+}
+
+/// One segment as `kvcsi facts` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SegmentInfo {
+    /// Evidence name.
+    pub source: String,
+    /// Kind.
+    pub kind: SegmentKind,
+    /// First and last line.
+    pub lines: [u64; 2],
+    /// The command before it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+}
+
+/// What `kvcsi facts` prints: segments and facts as rules will see them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FactsView {
+    /// Segments in source order.
+    pub segments: Vec<SegmentInfo>,
+    /// Facts by kind.
+    pub facts: BTreeMap<String, Vec<Value>>,
+    /// Pattern matches by rule and pattern name (counts and kept samples).
+    pub matches: BTreeMap<String, Value>,
+    /// Diagnostics from reading the input.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One check in progress: feed named chunks, then [`Session::finish`].
+#[derive(Debug)]
+pub struct Session<'e> {
+    engine: &'e Engine,
+    options: Options,
+    streams: BTreeMap<String, Stream>,
+    facts: Facts,
+    matches: Vec<PatternMatches>,
+    diagnostics: Vec<Diagnostic>,
+    stats: Stats,
+    segments: Vec<SegmentInfo>,
+}
+
+impl<'e> Session<'e> {
+    fn new(engine: &'e Engine, options: Options) -> Self {
+        let cap = engine.input_limits.samples_per_pattern;
+        Self {
+            engine,
+            options,
+            streams: BTreeMap::new(),
+            facts: Facts::new(engine.input_limits.max_facts_per_kind),
+            matches: (0..engine.matcher.len())
+                .map(|_| PatternMatches::new(cap))
+                .collect(),
+            diagnostics: Vec::new(),
+            stats: Stats::default(),
+            segments: Vec::new(),
+        }
+    }
+
+    /// Feeds a chunk of the evidence named `name`. Chunks of one name are concatenated; names
+    /// may interleave.
+    pub fn feed(&mut self, name: &str, chunk: &[u8]) {
+        if !self.streams.contains_key(name) {
+            let archive = crate::input::is_gzip(chunk)
+                || name.ends_with(".tgz")
+                || name.ends_with(".tar.gz")
+                || name.ends_with(".gz");
+            let mode = if archive && crate::input::is_gzip(chunk) {
+                Mode::Archive(Box::new(ArchiveDecoder::new(self.archive_limits())))
+            } else {
+                Mode::Document(Vec::new())
+            };
+            self.stats.sources += 1;
+            self.streams.insert(
+                name.to_owned(),
+                Stream {
+                    mode,
+                    lines: 0,
+                    bytes: 0,
+                    lossy_lines: 0,
+                    truncated_lines: 0,
+                    skipping: false,
+                    entry: None,
+                },
+            );
+        }
+        let Some(mut stream) = self.streams.remove(name) else {
+            return;
+        };
+        stream.bytes += chunk.len() as u64;
+        self.stats.bytes += chunk.len() as u64;
+        match &mut stream.mode {
+            Mode::Archive(decoder) => {
+                let mut events = Vec::new();
+                decoder.push(chunk, &mut |e| events.push(e));
+                self.archive_events(name, &mut stream, events);
+            }
+            Mode::Document(buffer) => {
+                buffer.extend_from_slice(chunk);
+                if buffer.len() > self.engine.input_limits.document_bytes {
+                    let buffer = std::mem::take(buffer);
+                    let split = memchr::memrchr(b'\n', &buffer).map_or(0, |p| p + 1);
+                    let (head, tail) = buffer.split_at(split);
+                    self.document(name, &mut stream, head);
+                    self.diagnostics.push(Diagnostic::new("large-input", format!("{} is larger than {} MiB: its first part was parsed structurally, the rest is scanned as log text", name, self.engine.input_limits.document_bytes >> 20)).with_source(name));
+                    stream.mode = Mode::Scan(tail.to_vec());
+                    self.scan_carry(name, &mut stream);
+                }
+            }
+            Mode::Scan(carry) => {
+                carry.extend_from_slice(chunk);
+                self.scan_carry(name, &mut stream);
+            }
+        }
+        self.streams.insert(name.to_owned(), stream);
+    }
+
+    /// Declares that the evidence `name` is complete. Optional: [`Session::finish`] ends every
+    /// stream; ending early frees its buffer sooner.
+    pub fn end(&mut self, name: &str) {
+        let Some(mut stream) = self.streams.remove(name) else {
+            return;
+        };
+        self.end_stream(name, &mut stream);
+        self.stream_diagnostics(name, &stream);
+        // Keep a finished marker so the same name fed again is counted as new data of it.
+        stream.mode = Mode::Document(Vec::new());
+        stream.lines = 0;
+        self.streams.insert(name.to_owned(), stream);
+    }
+
+    fn archive_limits(&self) -> ArchiveLimits {
+        let l = &self.engine.input_limits;
+        ArchiveLimits {
+            max_entries: l.max_archive_entries,
+            max_bytes: l.max_archive_bytes,
+            max_ratio: l.max_compression_ratio,
+        }
+    }
+
+    fn archive_events(&mut self, name: &str, stream: &mut Stream, events: Vec<ArchiveEvent>) {
+        for event in events {
+            match event {
+                ArchiveEvent::Begin(inner) => {
+                    let entry = if inner.is_empty() {
+                        format!(
+                            "{name}:{}",
+                            name.rsplit('/')
+                                .next()
+                                .unwrap_or(name)
+                                .trim_end_matches(".gz")
+                        )
+                    } else {
+                        format!("{name}:{inner}")
+                    };
+                    stream.entry = Some(entry);
+                }
+                ArchiveEvent::Data(bytes) => {
+                    if let Some(entry) = stream.entry.clone() {
+                        self.feed(&entry, &bytes);
+                    }
+                }
+                ArchiveEvent::End => {
+                    if let Some(entry) = stream.entry.take() {
+                        self.end(&entry);
+                    }
+                }
+                ArchiveEvent::Diagnostic(code, message) => self
+                    .diagnostics
+                    .push(Diagnostic::new(code, message).with_source(name)),
+            }
+        }
+    }
+
+    fn end_stream(&mut self, name: &str, stream: &mut Stream) {
+        match std::mem::replace(&mut stream.mode, Mode::Document(Vec::new())) {
+            Mode::Document(buffer) => self.document(name, stream, &buffer),
+            Mode::Scan(carry) => {
+                if !carry.is_empty() && !stream.skipping {
+                    let mut block = carry;
+                    block.push(b'\n');
+                    self.scan_block(name, stream, &block);
+                }
+            }
+            Mode::Archive(mut decoder) => {
+                let mut events = Vec::new();
+                decoder.finish(&mut |e| events.push(e));
+                self.archive_events(name, stream, events);
+                self.stats.usable_sources += 0;
+            }
+        }
+    }
+
+    fn stream_diagnostics(&mut self, name: &str, stream: &Stream) {
+        if stream.lossy_lines > 0 {
+            self.diagnostics.push(Diagnostic::new("invalid-utf8", format!("{} lines are not valid UTF-8; they were decoded with replacement characters", stream.lossy_lines)).with_source(name));
+        }
+        if stream.truncated_lines > 0 {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    "line-truncated",
+                    format!(
+                        "{} lines are longer than {} KiB; only their first {} KiB were read",
+                        stream.truncated_lines,
+                        self.engine.input_limits.max_line_bytes >> 10,
+                        self.engine.input_limits.max_line_bytes >> 10
+                    ),
+                )
+                .with_source(name),
+            );
+        }
+    }
+
+    /// Scans the complete lines of a scan-mode stream's carry buffer.
+    fn scan_carry(&mut self, name: &str, stream: &mut Stream) {
+        let Mode::Scan(carry) = &mut stream.mode else {
+            return;
+        };
+        let mut carry = std::mem::take(carry);
+        let max_line = self.engine.input_limits.max_line_bytes;
+        let mut start = 0;
+        if stream.skipping {
+            match memchr::memchr(b'\n', &carry) {
+                Some(p) => {
+                    stream.skipping = false;
+                    start = p + 1;
+                    stream.lines += 1;
+                }
+                None => {
+                    carry.clear();
+                    stream.mode = Mode::Scan(carry);
+                    return;
+                }
+            }
+        }
+        let end =
+            memchr::memrchr(b'\n', carry.get(start..).unwrap_or_default()).map(|p| start + p + 1);
+        if let Some(end) = end {
+            let block = carry.get(start..end).unwrap_or_default().to_vec();
+            self.scan_block(name, stream, &block);
+            start = end;
+        }
+        let mut rest = carry.get(start..).unwrap_or_default().to_vec();
+        if rest.len() > max_line {
+            // An over-long line: keep its head as a line, drop the rest of it.
+            rest.truncate(max_line);
+            rest.push(b'\n');
+            stream.truncated_lines += 1;
+            self.scan_block(name, stream, &rest);
+            stream.lines = stream.lines.saturating_sub(1);
+            stream.skipping = true;
+            rest.clear();
+        }
+        stream.mode = Mode::Scan(rest);
+    }
+
+    /// Block-scans complete lines: the prefilter finds candidate lines, only those are decoded.
+    fn scan_block(&mut self, name: &str, stream: &mut Stream, block: &[u8]) {
+        let base = stream.lines;
+        let mut counted_to = 0;
+        let mut line_no = base;
+        let mut candidates: Vec<(u64, usize, usize)> = Vec::new();
+        self.engine.matcher.candidate_lines(block, |s, e| {
+            line_no += memchr::memchr_iter(b'\n', block.get(counted_to..s).unwrap_or_default())
+                .count() as u64;
+            counted_to = s;
+            candidates.push((line_no + 1, s, e));
+        });
+        let total = memchr::memchr_iter(b'\n', block).count() as u64;
+        stream.lines = base + total;
+        self.stats.lines += total;
+        if total > 0 && stream.bytes > 0 {
+            self.mark_usable(name);
+        }
+        for (number, s, e) in candidates {
+            let raw = block.get(s..e).unwrap_or_default();
+            let (text, notes) = decode_line(raw, self.engine.input_limits.max_line_bytes);
+            stream.lossy_lines += u64::from(notes.lossy);
+            let text = strip_ansi(&text).into_owned();
+            let unit = Unit {
+                first: number,
+                last: number,
+                text,
+            };
+            self.unit(name, &unit, true, false);
+        }
+    }
+
+    fn mark_usable(&mut self, name: &str) {
+        let _ = name;
+        if self.stats.usable_sources < self.stats.sources {
+            self.stats.usable_sources = self.stats.sources;
+        }
+    }
+
+    /// Parses a whole document: decode, normalise, segment, parse each segment, then the line
+    /// pipeline over each segment's records.
+    fn document(&mut self, name: &str, stream: &mut Stream, bytes: &[u8]) {
+        let max_line = self.engine.input_limits.max_line_bytes;
+        let mut lines: Vec<Line> = Vec::new();
+        for raw in split_lines(bytes) {
+            stream.lines += 1;
+            let (text, notes) = decode_line(raw, max_line);
+            stream.lossy_lines += u64::from(notes.lossy);
+            stream.truncated_lines += u64::from(notes.truncated);
+            lines.push(Line {
+                number: stream.lines,
+                text: strip_ansi(&text).into_owned(),
+            });
+        }
+        self.stats.lines += lines.len() as u64;
+        if lines.iter().any(|l| !l.text.trim().is_empty()) {
+            self.mark_usable(name);
+        } else if stream.bytes == bytes.len() as u64 {
+            self.diagnostics.push(
+                Diagnostic::new("empty-input", format!("{name} holds no text")).with_source(name),
+            );
+        }
+        if bytes.len() > 1024
+            && lines.len() <= 2
+            && bytes.iter().filter(|b| **b == 0).count() > bytes.len() / 16
+        {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    "binary-input",
+                    format!("{name} looks binary; it was scanned but is unlikely to hold evidence"),
+                )
+                .with_source(name),
+            );
+        }
+        let segments = segment(&lines);
+        let whole = segments.len() == 1;
+        for seg in &segments {
+            *self
+                .stats
+                .segments
+                .entry(seg.kind.as_str().to_owned())
+                .or_default() += 1;
+            let first = lines.get(seg.start).map_or(0, |l| l.number);
+            let last = lines
+                .get(seg.end.saturating_sub(1))
+                .map_or(first, |l| l.number);
+            self.segments.push(SegmentInfo {
+                source: name.to_owned(),
+                kind: seg.kind,
+                lines: [first, last],
+                command: seg.command.clone(),
+            });
+            let mut sink = Sink {
+                source: name,
+                facts: &mut self.facts,
+                diagnostics: &mut self.diagnostics,
+                max_nesting: self.engine.input_limits.max_nesting,
+            };
+            parse_segment(&lines, seg, name, whole, &mut sink);
+            self.segment_units(name, &lines, seg);
+        }
+    }
+
+    fn segment_units(&mut self, name: &str, lines: &[Line], seg: &Segment) {
+        let Some(seg_lines) = lines.get(seg.start..seg.end) else {
+            return;
+        };
+        let is_log = seg.kind == SegmentKind::Log;
+        for unit in units(seg_lines, seg.kind) {
+            self.unit(name, &unit, is_log, true);
+        }
+    }
+
+    /// The line pipeline: pattern matches, Key Vault errors, log records.
+    fn unit(&mut self, name: &str, unit: &Unit, is_log: bool, document: bool) {
+        let hits = self.engine.matcher.line_matches(&unit.text);
+        let mut kv_hit = false;
+        let mut rule_hit = false;
+        for hit in &hits {
+            let Some(spec) = self.engine.matcher.spec(hit.pattern) else {
+                continue;
+            };
+            if spec.owner == KV_EXTRACTOR {
+                kv_hit = true;
+                continue;
+            }
+            rule_hit = true;
+            if let Some(record) = self.matches.get_mut(hit.pattern) {
+                record.record(
+                    Location::new(name, unit.first, unit.last),
+                    &unit.text,
+                    hit.captures.clone(),
+                );
+            }
+        }
+        if !hits.is_empty() {
+            self.stats.candidate_lines += 1;
+        }
+        let location = Location::new(name, unit.first, unit.last);
+        if kv_hit {
+            if let Some(error) = kv_error::extract(&unit.text) {
+                self.facts
+                    .push(Fact::new("kv_errors", location.clone(), &unit.text, &error));
+            }
+        }
+        let first_line = unit.text.lines().next().unwrap_or_default();
+        let (prefix, rest) = split_prefix(first_line);
+        let parse_log = is_log || prefix.pod.is_some() || (!document && (kv_hit || rule_hit));
+        if parse_log {
+            if let Some(mut record) = klog::parse(rest) {
+                let important = matches!(record.severity, Some("error" | "warning" | "fatal"));
+                if rule_hit || kv_hit || (document && important) {
+                    record.pod = prefix.pod.or(record.pod);
+                    record.container = prefix.container;
+                    if unit.last > unit.first {
+                        for more in unit.text.lines().skip(1) {
+                            record.message.push('\n');
+                            record.message.push_str(more);
+                        }
+                    }
+                    self.facts
+                        .push(Fact::new("logs", location, &unit.text, &record));
+                }
+            }
+        }
+    }
+
+    /// Ends all streams and returns the facts as `kvcsi facts` shows them.
+    pub fn finish_facts(mut self) -> FactsView {
+        self.end_all();
+        let matches = self.matches_view();
+        let mut facts: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for fact in self.facts.all() {
+            facts
+                .entry(fact.kind.to_owned())
+                .or_default()
+                .push(fact_json(fact));
+        }
+        self.diagnostics.sort();
+        self.diagnostics.dedup();
+        FactsView {
+            segments: self.segments,
+            facts,
+            matches,
+            diagnostics: self.diagnostics,
+        }
+    }
+
+    fn end_all(&mut self) {
+        let names: Vec<String> = self.streams.keys().cloned().collect();
+        for name in names {
+            if let Some(mut stream) = self.streams.remove(&name) {
+                let pending = match &stream.mode {
+                    Mode::Document(b) => !b.is_empty(),
+                    _ => true,
+                };
+                if pending {
+                    self.end_stream(&name, &mut stream);
+                    self.stream_diagnostics(&name, &stream);
+                }
+            }
+        }
+        for kind in self.facts.kinds().collect::<Vec<_>>() {
+            self.stats
+                .facts
+                .insert(kind.to_owned(), self.facts.count(kind));
+        }
+    }
+
+    fn matches_view(&self) -> BTreeMap<String, Value> {
+        let mut view: BTreeMap<String, Value> = BTreeMap::new();
+        for (id, record) in self.matches.iter().enumerate() {
+            let Some(spec) = self.engine.matcher.spec(id) else {
+                continue;
+            };
+            if spec.owner == KV_EXTRACTOR || record.sample.seen() == 0 {
+                continue;
+            }
+            let entry = view.entry(spec.owner.clone()).or_insert_with(|| json!({}));
+            if let Some(map) = entry.as_object_mut() {
+                map.insert(spec.name.clone(), match_json(record));
+            }
+        }
+        view
+    }
+
+    /// Ends all streams, runs the rules and builds the report.
+    pub fn finish(mut self) -> Report {
+        self.end_all();
+        let engine = self.engine;
+        if let Some(error) = &engine.matcher_error {
+            self.diagnostics.push(Diagnostic::new("matcher-error", format!("the pattern matcher could not be built ({error}); rule patterns matched nothing")));
+        }
+        let facts_value = self.facts_dynamic();
+        let present: Vec<&str> = self.facts.kinds().collect();
+        let mut outcomes = Vec::new();
+        for rule in &engine.rules.rules {
+            let rule_matches = self.rule_matches(&rule.meta.id);
+            let matched = rule_matches
+                .values()
+                .any(|m| m.get("count").and_then(Value::as_u64).unwrap_or(0) > 0);
+            let applicable = rule.meta.needs.is_empty()
+                || matched
+                || rule
+                    .meta
+                    .needs
+                    .iter()
+                    .any(|n| present.contains(&n.as_str()));
+            let (outcome, printed) = if !applicable {
+                (Outcome::NotApplicable(rule.meta.needs.clone()), Vec::new())
+            } else if !self.options.evaluate_rules {
+                (Outcome::Ran(Vec::new()), Vec::new())
+            } else {
+                let matches_value = rhai::serde::to_dynamic(&rule_matches).unwrap_or(Dynamic::UNIT);
+                run_rule(
+                    &engine.rhai,
+                    &engine.script_limits,
+                    rule,
+                    &facts_value,
+                    matches_value,
+                )
+            };
+            outcomes.push((rule.clone(), outcome, printed));
+        }
+        let mut diagnostics = engine.rules.diagnostics();
+        diagnostics.append(&mut self.diagnostics);
+        if self.stats.sources == 0 {
+            diagnostics.push(Diagnostic::new(
+                "no-input",
+                "no evidence was given".to_owned(),
+            ));
+        }
+        let input = BuildInput {
+            outcomes,
+            diagnostics,
+            stats: self.stats,
+            overrides: engine.rules.overrides.clone(),
+            suppressions: self.options.suppressions.clone(),
+            redact: self.options.redact,
+            evidence_per_finding: engine.input_limits.evidence_per_finding,
+        };
+        build(Arc::new(input), self.options.lang)
+    }
+
+    fn rule_matches(&self, rule: &str) -> BTreeMap<String, Value> {
+        let mut out = BTreeMap::new();
+        for (id, record) in self.matches.iter().enumerate() {
+            let Some(spec) = self.engine.matcher.spec(id) else {
+                continue;
+            };
+            if spec.owner == rule {
+                out.insert(spec.name.clone(), match_json(record));
+            }
+        }
+        out
+    }
+
+    fn facts_dynamic(&self) -> Dynamic {
+        let mut map = Map::new();
+        for kind in FACT_KINDS {
+            map.insert(
+                (*kind).to_owned(),
+                Value::Array(self.facts.of(kind).map(fact_json).collect()),
+            );
+        }
+        rhai::serde::to_dynamic(Value::Object(map)).unwrap_or(Dynamic::UNIT)
+    }
+}
+
+fn fact_json(fact: &Fact) -> Value {
+    let mut map = fact.fields.clone();
+    map.insert("kind".to_owned(), Value::String(fact.kind.to_owned()));
+    map.insert(
+        "at".to_owned(),
+        json!({ "source": fact.at.source, "lines": [fact.at.first, fact.at.last] }),
+    );
+    map.insert("text".to_owned(), Value::String(fact.text.clone()));
+    Value::Object(map)
+}
+
+fn match_json(record: &PatternMatches) -> Value {
+    let sample = |items: Vec<&crate::scan::MatchSample>| -> Vec<Value> {
+        items.into_iter().map(|m| json!({ "at": { "source": m.at.source, "lines": [m.at.first, m.at.last] }, "text": m.text, "captures": m.captures })).collect()
+    };
+    let first: Vec<_> = record.sample.first().map(|(_, m)| m).collect();
+    let last: Vec<_> = record.sample.last().map(|(_, m)| m).collect();
+    let all: Vec<_> = record.sample.iter().map(|(_, m)| m).collect();
+    json!({ "count": record.sample.seen(), "first": sample(first), "last": sample(last), "all": sample(all) })
+}

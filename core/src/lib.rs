@@ -1,0 +1,48 @@
+//! kvcsi-core: diagnose Azure Key Vault Secrets Store CSI mount failures.
+//!
+//! The pipeline runs one way, one module per arrow:
+//!
+//! ```text
+//! bytes ─▶ input (archives, line assembly) ─▶ classify (segments) ─▶ parse (facts)
+//!        ─▶ scan (pattern matches) ─▶ rule (sandboxed Rhai) ─▶ findings ─▶ report ─▶ renderers
+//! ```
+//!
+//! Parsers know nothing of rules, rules never see raw files, and renderers evaluate nothing.
+//! Evidence arrives as named byte streams through [`Session::feed`]; [`Engine::check`] is a thin
+//! wrapper for inputs that are already in memory.
+//!
+//! ```
+//! use kvcsi_core::{Engine, Evidence, Options};
+//! let engine = Engine::builtin().expect("built-in rules load");
+//! let event = "Warning  FailedMount  3s  kubelet  MountVolume.SetUp failed for volume \"kv\" : \
+//!     kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: driver name \
+//!     secrets-store.csi.k8s.io not found in the list of registered CSI drivers";
+//! let report = engine.check(&[Evidence::new("describe.txt", event)], &Options::default());
+//! assert_eq!(report.findings[0].rule, "driver-not-registered");
+//! assert_eq!(report.exit_status(), 3);
+//! ```
+
+mod builtin;
+pub mod classify;
+pub mod engine;
+mod error;
+pub mod evidence;
+pub mod facts;
+#[cfg(feature = "fs")]
+pub mod fs;
+pub mod input;
+pub mod limits;
+pub mod parse;
+pub mod report;
+pub mod rule;
+pub mod scan;
+pub mod text;
+
+pub use engine::{Engine, Options, Session};
+pub use error::{Error, Result};
+pub use evidence::{Evidence, Location};
+pub use report::{Diagnostic, Finding, Lang, Report, Severity};
+pub use rule::{RuleSet, RuleSource};
+
+/// The version of kvcsi that produced a report.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,84 @@
+//! Every limit of the core in one place, with the reason for each default.
+
+use std::time::Duration;
+
+/// Limits on input handling. Memory use is bounded by these numbers, never by input size.
+#[derive(Debug, Clone)]
+pub struct InputLimits {
+    /// Longest line kept; the head is kept and the cut is noted. Real log lines with a whole
+    /// gRPC payload reach tens of KiB, so 64 KiB keeps every real line intact.
+    pub max_line_bytes: usize,
+    /// A stream up to this size is segmented and parsed structurally as a whole; beyond it only
+    /// the head is segmented and the rest is block-scanned as log text.
+    pub document_bytes: usize,
+    /// Entries accepted from one archive.
+    pub max_archive_entries: usize,
+    /// Decompressed bytes accepted from one archive.
+    pub max_archive_bytes: u64,
+    /// Decompressed-to-compressed ratio above which an archive is treated as a bomb.
+    pub max_compression_ratio: u64,
+    /// Nesting depth accepted in JSON and YAML documents.
+    pub max_nesting: usize,
+    /// Facts of one kind kept per check (half from the start, half from the end, by location).
+    pub max_facts_per_kind: usize,
+    /// Matches kept per pattern at each end (first N and last N).
+    pub samples_per_pattern: usize,
+    /// Evidence items kept per finding.
+    pub evidence_per_finding: usize,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        Self {
+            max_line_bytes: 64 * 1024,
+            document_bytes: 4 * 1024 * 1024,
+            max_archive_entries: 10_000,
+            max_archive_bytes: 2 * 1024 * 1024 * 1024,
+            max_compression_ratio: 200,
+            max_nesting: 128,
+            max_facts_per_kind: 400,
+            samples_per_pattern: 5,
+            evidence_per_finding: 8,
+        }
+    }
+}
+
+/// Limits on rule scripts. Rhai's own defaults are unlimited, so each is set explicitly.
+#[derive(Debug, Clone)]
+pub struct ScriptLimits {
+    /// Operations one rule may run per call.
+    pub max_operations: u64,
+    /// Function call depth.
+    pub max_call_levels: usize,
+    /// Expression nesting at global level and inside functions.
+    pub max_expr_depth: (usize, usize),
+    /// Longest string a rule may build.
+    pub max_string_size: usize,
+    /// Largest array.
+    pub max_array_size: usize,
+    /// Largest object map.
+    pub max_map_size: usize,
+    /// Functions one rule file may define.
+    pub max_functions: usize,
+    /// Variables in scope at once.
+    pub max_variables: usize,
+    /// Wall-clock time one rule call may take; checked through rhai's progress callback, which
+    /// also works on wasm32 where threads and signals do not exist.
+    pub wall_clock: Duration,
+}
+
+impl Default for ScriptLimits {
+    fn default() -> Self {
+        Self {
+            max_operations: 2_000_000,
+            max_call_levels: 48,
+            max_expr_depth: (64, 64),
+            max_string_size: 256 * 1024,
+            max_array_size: 20_000,
+            max_map_size: 20_000,
+            max_functions: 256,
+            max_variables: 1_000,
+            wall_clock: Duration::from_millis(1_000),
+        }
+    }
+}

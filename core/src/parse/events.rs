@@ -1,0 +1,297 @@
+//! Kubernetes events: the Events section of `kubectl describe pod`, the `kubectl get events`
+//! table, and the pod fields `describe` shows (name, namespace, node, CSI volumes).
+
+use super::{Sink, Unit};
+use crate::text::lines::Line;
+use regex::Regex;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+/// The fields of an `events` fact.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct KubeEvent {
+    /// `Normal` or `Warning`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// E.g. `FailedMount`.
+    pub reason: String,
+    /// How many times it happened (`(x12 over 8m56s)`, the COUNT column), 1 when not shown.
+    pub count: u64,
+    /// Age or LAST SEEN as written.
+    pub age: Option<String>,
+    /// The span the count covers (`8m56s`).
+    pub over: Option<String>,
+    /// `pod/<name>` or the described pod.
+    pub object: Option<String>,
+    /// Namespace, when shown.
+    pub namespace: Option<String>,
+    /// The reporting component, e.g. `kubelet`.
+    pub from: Option<String>,
+    /// The node, when the source shows it (`kubelet, aks-node-1`).
+    pub node: Option<String>,
+    /// The message, wrapped lines joined.
+    pub message: String,
+    /// The volume named in `MountVolume.SetUp failed for volume "<v>"`.
+    pub volume: Option<String>,
+    /// `<ns>/<pod>` named in `failed to mount secrets store objects for pod <ns>/<pod>`.
+    pub mount_pod: Option<String>,
+}
+
+/// The fields of a `k8s_pods` fact read from `kubectl describe pod`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DescribedPod {
+    /// Pod name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: Option<String>,
+    /// Node name (without the `/IP` suffix).
+    pub node: Option<String>,
+    /// Pod status.
+    pub status: Option<String>,
+    /// CSI volumes: `{name, driver, secret_provider_class}`.
+    pub csi_volumes: Vec<CsiVolume>,
+    /// Where this came from.
+    pub source: &'static str,
+}
+
+/// A CSI inline volume of a pod.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CsiVolume {
+    /// Volume name.
+    pub name: String,
+    /// CSI driver name.
+    pub driver: Option<String>,
+    /// `secretProviderClass` attribute.
+    pub secret_provider_class: Option<String>,
+}
+
+static DESCRIBE_ROW: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?P<type>Normal|Warning)\s+(?P<reason>[A-Za-z]+)\s+(?P<age>\S+(?: \(x\d+ over [^)]+\))?)\s+(?P<from>\S+(?:, \S+)?)\s+(?P<message>.*)$").ok()
+});
+static COUNT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\(x(\d+) over ([^)]+)\)").ok());
+static VOLUME: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"for volume \\?"([^"\\]+)\\?""#).ok());
+static MOUNT_POD: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"for pod ([a-z0-9][a-z0-9.-]*/[a-z0-9][a-z0-9.-]*)").ok());
+
+/// Fills the fields derived from the message (volume, pod in the driver's wrapper).
+pub fn enrich(event: &mut KubeEvent) {
+    let caps = |re: &LazyLock<Option<Regex>>| {
+        re.as_ref()
+            .and_then(|r| r.captures(&event.message))
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_owned())
+    };
+    event.volume = caps(&VOLUME);
+    event.mount_pod = caps(&MOUNT_POD);
+}
+
+fn split_count(age: &str) -> (Option<String>, u64, Option<String>) {
+    if let Some(caps) = COUNT.as_ref().and_then(|re| re.captures(age)) {
+        let count = caps
+            .get(1)
+            .and_then(|m| m.as_str().parse().ok())
+            .unwrap_or(1);
+        let over = caps.get(2).map(|m| m.as_str().to_owned());
+        let age = age
+            .get(..caps.get(0).map_or(age.len(), |m| m.start()))
+            .unwrap_or(age)
+            .trim();
+        return (Some(age.to_owned()), count, over);
+    }
+    (Some(age.trim().to_owned()), 1, None)
+}
+
+/// Parses `kubectl describe pod` output.
+pub fn parse_describe(lines: &[Line], sink: &mut Sink<'_>) {
+    let mut pod = DescribedPod {
+        source: "describe",
+        ..DescribedPod::default()
+    };
+    let mut first_line = None;
+    let mut current_volume: Option<CsiVolume> = None;
+    let mut in_events = false;
+    let mut rows: Vec<(Unit, KubeEvent)> = Vec::new();
+    for line in lines {
+        let text = line.text.as_str();
+        if !in_events {
+            let field = |name: &str| text.strip_prefix(name).map(|v| v.trim().to_owned());
+            if let Some(name) = field("Name:") {
+                if pod.name.is_empty() {
+                    pod.name = name;
+                    first_line = Some(line.number);
+                }
+            } else if let Some(ns) = field("Namespace:") {
+                pod.namespace.get_or_insert(ns);
+            } else if let Some(node) = field("Node:") {
+                pod.node = node
+                    .split('/')
+                    .next()
+                    .map(str::to_owned)
+                    .filter(|n| !n.is_empty() && n != "<none>");
+            } else if let Some(status) = field("Status:") {
+                pod.status.get_or_insert(status);
+            } else if text.starts_with("Events:") {
+                in_events = true;
+                if let Some(volume) = current_volume.take() {
+                    pod.csi_volumes.push(volume);
+                }
+            } else if let Some(rest) = volume_header(text) {
+                if let Some(volume) = current_volume.take() {
+                    pod.csi_volumes.push(volume);
+                }
+                current_volume = Some(CsiVolume {
+                    name: rest,
+                    ..CsiVolume::default()
+                });
+            } else if let Some(volume) = current_volume.as_mut() {
+                let t = text.trim();
+                if let Some(driver) = t.strip_prefix("Driver:") {
+                    volume.driver = Some(driver.trim().to_owned());
+                } else if let Some(attrs) = t.strip_prefix("VolumeAttributes:") {
+                    volume.secret_provider_class = attr(attrs);
+                } else if let Some(spc) = t.strip_prefix("secretProviderClass=") {
+                    volume.secret_provider_class = Some(spc.trim().to_owned());
+                }
+            }
+            continue;
+        }
+        if let Some(caps) = DESCRIBE_ROW.as_ref().and_then(|re| re.captures(text)) {
+            let get = |n: &str| caps.name(n).map_or("", |m| m.as_str()).to_owned();
+            let (age, count, over) = split_count(&get("age"));
+            let from = get("from");
+            let (from, node) = match from.split_once(", ") {
+                Some((f, n)) => (f.to_owned(), Some(n.to_owned())),
+                None => (from, None),
+            };
+            let event = KubeEvent {
+                event_type: get("type"),
+                reason: get("reason"),
+                count,
+                age,
+                over,
+                object: (!pod.name.is_empty()).then(|| format!("pod/{}", pod.name)),
+                namespace: pod.namespace.clone(),
+                from: Some(from),
+                node: node.or_else(|| pod.node.clone()),
+                message: get("message"),
+                ..KubeEvent::default()
+            };
+            rows.push((
+                Unit {
+                    first: line.number,
+                    last: line.number,
+                    text: text.to_owned(),
+                },
+                event,
+            ));
+        } else if let Some((unit, event)) = rows.last_mut() {
+            // A wrapped message continues on indented lines.
+            let t = text.trim();
+            if !t.is_empty() && !t.starts_with("----") && unit.last + 1 == line.number {
+                event.message.push(' ');
+                event.message.push_str(t);
+                unit.last = line.number;
+                unit.text.push('\n');
+                unit.text.push_str(text);
+            }
+        }
+    }
+    if let Some(volume) = current_volume.take() {
+        pod.csi_volumes.push(volume);
+    }
+    for (unit, mut event) in rows {
+        enrich(&mut event);
+        sink.fact("events", unit.first, unit.last, &unit.text, &event);
+    }
+    if let (Some(first), false) = (first_line, pod.name.is_empty()) {
+        let last = lines.last().map_or(first, |l| l.number);
+        sink.fact(
+            "k8s_pods",
+            first,
+            last,
+            &format!("Name: {}", pod.name),
+            &pod,
+        );
+    }
+}
+
+fn volume_header(text: &str) -> Option<String> {
+    // Volumes are listed as `  <name>:` followed by `    Type: CSI (...)`.
+    let t = text.strip_prefix("  ")?;
+    if t.starts_with(' ') {
+        return None;
+    }
+    let name = t.strip_suffix(':')?;
+    (!name.is_empty() && !name.contains(' ')).then(|| name.to_owned())
+}
+
+fn attr(attrs: &str) -> Option<String> {
+    attrs.split([',', ' ']).find_map(|kv| {
+        kv.trim()
+            .strip_prefix("secretProviderClass=")
+            .map(str::to_owned)
+    })
+}
+
+/// Parses the `kubectl get events` table (plain and `-o wide`) by the header's column offsets.
+pub fn parse_table(lines: &[Line], sink: &mut Sink<'_>) {
+    let Some((header_index, header)) = lines
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.text.contains("LAST SEEN") && l.text.contains("REASON"))
+    else {
+        return;
+    };
+    let columns = super::table::columns(&header.text);
+    for line in lines.iter().skip(header_index + 1) {
+        if line.text.trim().is_empty() || line.text.contains("LAST SEEN") {
+            continue;
+        }
+        let row = super::table::row(&line.text, &columns);
+        let get = |name: &str| row.get(name).cloned().filter(|v| !v.is_empty());
+        let Some(event_type) = get("TYPE") else {
+            continue;
+        };
+        let (age, mut count, over) = split_count(&get("LAST SEEN").unwrap_or_default());
+        if let Some(c) = get("COUNT").and_then(|c| c.parse().ok()) {
+            count = c;
+        }
+        let source = get("SOURCE");
+        let (from, node) = match source.as_deref().map(|s| s.split_once(", ")) {
+            Some(Some((f, n))) => (Some(f.to_owned()), Some(n.to_owned())),
+            _ => (source, None),
+        };
+        let mut event = KubeEvent {
+            event_type,
+            reason: get("REASON").unwrap_or_default(),
+            count,
+            age,
+            over,
+            object: get("OBJECT"),
+            namespace: get("NAMESPACE"),
+            from,
+            node,
+            message: get("MESSAGE").unwrap_or_default(),
+            ..KubeEvent::default()
+        };
+        enrich(&mut event);
+        sink.fact("events", line.number, line.number, &line.text, &event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn splits_counts() {
+        assert_eq!(
+            split_count("42s (x12 over 8m56s)"),
+            (Some("42s".into()), 12, Some("8m56s".into()))
+        );
+        assert_eq!(split_count("3s"), (Some("3s".into()), 1, None));
+    }
+}

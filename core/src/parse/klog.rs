@@ -1,0 +1,233 @@
+//! Log lines: klog printf and structured styles, logrus text, JSON lines.
+
+use regex::Regex;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+static KLOG: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^(?P<sev>[IWEF])(?P<date>\d{4}) (?P<time>\d\d:\d\d:\d\d\.\d+)\s+(?P<pid>\d+) (?P<file>[^ \]]+)\] ?(?P<rest>.*)$").ok()
+});
+static LOGRUS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"^time="(?P<time>[^"]*)" level=(?P<level>\w+) (?P<rest>.*)$"#).ok()
+});
+
+/// The fields of a `logs` fact.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LogRecord {
+    /// `klog`, `klog-structured`, `logrus`, `json` or `plain`.
+    pub format: &'static str,
+    /// `error`, `warning`, `info` or `fatal`, when the line says.
+    pub severity: Option<&'static str>,
+    /// The timestamp as written (klog: `MMDD hh:mm:ss.uuuuuu`).
+    pub time: Option<String>,
+    /// Source file and line, e.g. `server.go:54`.
+    pub file: Option<String>,
+    /// The message without its header.
+    pub message: String,
+    /// Structured key/value pairs (`err`, `pod`, `spc`, ...), unescaped.
+    pub fields: BTreeMap<String, String>,
+    /// Pod, from `--prefix`, stern or a `pod=` field.
+    pub pod: Option<String>,
+    /// Container, from `--prefix` or stern.
+    pub container: Option<String>,
+}
+
+fn severity_of_letter(letter: &str) -> Option<&'static str> {
+    match letter {
+        "E" => Some("error"),
+        "W" => Some("warning"),
+        "I" => Some("info"),
+        "F" => Some("fatal"),
+        _ => None,
+    }
+}
+
+fn severity_of_word(word: &str) -> Option<&'static str> {
+    match word.to_ascii_lowercase().as_str() {
+        "error" | "err" => Some("error"),
+        "warning" | "warn" => Some("warning"),
+        "info" | "debug" | "trace" => Some("info"),
+        "fatal" | "panic" => Some("fatal"),
+        _ => None,
+    }
+}
+
+/// Parses one log line (prefixes already split off). Returns `None` for lines that are not in a
+/// log format.
+pub fn parse(line: &str) -> Option<LogRecord> {
+    if let Some(caps) = KLOG.as_ref().and_then(|re| re.captures(line)) {
+        let rest = caps.name("rest").map_or("", |m| m.as_str());
+        let mut record = LogRecord {
+            format: "klog",
+            severity: caps
+                .name("sev")
+                .and_then(|m| severity_of_letter(m.as_str())),
+            time: Some(format!(
+                "{} {}",
+                caps.name("date").map_or("", |m| m.as_str()),
+                caps.name("time").map_or("", |m| m.as_str())
+            )),
+            file: caps.name("file").map(|m| m.as_str().to_owned()),
+            ..LogRecord::default()
+        };
+        if rest.starts_with('"') {
+            let (message, after) = quoted(rest);
+            record.format = "klog-structured";
+            record.message = message;
+            record.fields = key_values(after);
+        } else {
+            record.message = rest.to_owned();
+        }
+        record.pod = record.fields.get("pod").cloned();
+        return Some(record);
+    }
+    if let Some(caps) = LOGRUS.as_ref().and_then(|re| re.captures(line)) {
+        let mut fields = key_values(caps.name("rest").map_or("", |m| m.as_str()));
+        let message = fields.remove("msg").unwrap_or_default();
+        return Some(LogRecord {
+            format: "logrus",
+            severity: caps
+                .name("level")
+                .and_then(|m| severity_of_word(m.as_str())),
+            time: caps.name("time").map(|m| m.as_str().to_owned()),
+            message,
+            pod: fields.get("pod").cloned(),
+            fields,
+            ..LogRecord::default()
+        });
+    }
+    if line.starts_with('{') && line.ends_with('}') {
+        let value: serde_json::Value = serde_json::from_str(line).ok()?;
+        let object = value.as_object()?;
+        let text = |key: &str| {
+            object
+                .get(key)
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+        };
+        let message = text("msg").or_else(|| text("message"))?;
+        let fields = object
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "msg" | "message" | "level" | "ts" | "time" | "severity" | "caller"
+                )
+            })
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                )
+            })
+            .collect::<BTreeMap<_, _>>();
+        return Some(LogRecord {
+            format: "json",
+            severity: text("level")
+                .or_else(|| text("severity"))
+                .and_then(|l| severity_of_word(&l)),
+            time: text("ts").or_else(|| text("time")),
+            file: text("caller"),
+            message,
+            pod: fields.get("pod").cloned(),
+            fields,
+            container: None,
+        });
+    }
+    None
+}
+
+/// Reads a Go-quoted string at the start of `text`; returns it unescaped and the rest.
+fn quoted(text: &str) -> (String, &str) {
+    let mut out = String::new();
+    let mut chars = text.char_indices().skip(1);
+    while let Some((index, c)) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some((_, 'n')) => out.push('\n'),
+                Some((_, 't')) => out.push('\t'),
+                Some((_, 'r')) => out.push('\r'),
+                Some((_, other)) => out.push(other),
+                None => break,
+            },
+            '"' => return (out, text.get(index + 1..).unwrap_or_default()),
+            other => out.push(other),
+        }
+    }
+    (out, "")
+}
+
+/// Parses `key=value key="quoted value"` pairs.
+pub fn key_values(mut text: &str) -> BTreeMap<String, String> {
+    let mut fields = BTreeMap::new();
+    loop {
+        text = text.trim_start();
+        let Some(eq) = text.find('=') else { break };
+        let key = text.get(..eq).unwrap_or_default();
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            // Not a key: skip one word and try again.
+            match text.find(char::is_whitespace) {
+                Some(space) => {
+                    text = text.get(space..).unwrap_or_default();
+                    continue;
+                }
+                None => break,
+            }
+        }
+        let after = text.get(eq + 1..).unwrap_or_default();
+        let (value, rest) = if after.starts_with('"') {
+            quoted(after)
+        } else {
+            let end = after.find(char::is_whitespace).unwrap_or(after.len());
+            (
+                after.get(..end).unwrap_or_default().to_owned(),
+                after.get(end..).unwrap_or_default(),
+            )
+        };
+        fields.insert(key.to_owned(), value);
+        text = rest;
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn parses_printf_klog() {
+        let r = parse(
+            "E1029 17:37:42.461313       1 server.go:54] failed to process mount request, error: x",
+        )
+        .unwrap();
+        assert_eq!(r.format, "klog");
+        assert_eq!(r.severity, Some("error"));
+        assert_eq!(r.file.as_deref(), Some("server.go:54"));
+        assert_eq!(r.message, "failed to process mount request, error: x");
+    }
+
+    #[test]
+    fn parses_structured_klog() {
+        let line = r#"E0610 22:27:02.283100       1 secretproviderclasspodstatus_controller.go:325] "failed to create Kubernetes secret" err="secrets is forbidden: User \"system:serviceaccount:default:secrets-store-csi-driver\" cannot create" spc="default/azure-linux" pod="default/busybox""#;
+        let r = parse(line).unwrap();
+        assert_eq!(r.format, "klog-structured");
+        assert_eq!(r.message, "failed to create Kubernetes secret");
+        assert!(
+            r.fields["err"].contains("\"system:serviceaccount:default:secrets-store-csi-driver\"")
+        );
+        assert_eq!(r.pod.as_deref(), Some("default/busybox"));
+    }
+
+    #[test]
+    fn parses_logrus_and_json() {
+        let r = parse(r#"time="2020-06-01T10:00:00Z" level=error msg="failed to mount" pod=x"#)
+            .unwrap();
+        assert_eq!(
+            (r.format, r.severity, r.message.as_str()),
+            ("logrus", Some("error"), "failed to mount")
+        );
+        let r = parse(r#"{"level":"error","ts":1,"msg":"boom","err":"e"}"#).unwrap();
+        assert_eq!(r.fields["err"], "e");
+    }
+}

@@ -1,0 +1,338 @@
+//! The normalised Key Vault / Entra ID error, from both SDK formats, wherever it appears: the
+//! kubelet event, the driver log, the provider log, a curl body.
+//!
+//! Old (autorest): `StatusCode=403 -- Original Error: autorest/azure: Service returned an error.
+//! Status=403 Code="Forbidden" Message="..." InnerError={"code":"ForbiddenByConnection"}`.
+//! New (azcore): `RESPONSE 404: 404 Not Found` / `ERROR CODE: SecretNotFound` / JSON body.
+//! Entra ID errors carry `AADSTS<n>`, Key Vault token errors `AKV<n>`.
+
+use regex::Regex;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+/// Literals that make a line worth normalising; the scanner uses them as one built-in pattern.
+pub const LITERALS: &[&str] = &[
+    "StatusCode=",
+    "Status=",
+    "RESPONSE ",
+    "ERROR CODE",
+    "AADSTS",
+    "AKV1",
+    "InnerError",
+    "\"code\"",
+    "\\\"code\\\"",
+    "Identity not found",
+    "nmi response failed",
+    "error_description",
+    "no such host",
+    "i/o timeout",
+    "context deadline exceeded",
+];
+
+/// The fields of a `kv_errors` fact.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct KvError {
+    /// `autorest`, `azcore`, `json`, `adal` or `text`.
+    pub format: &'static str,
+    /// HTTP status; 0 when the request never got a response (autorest `StatusCode=0`).
+    pub status: Option<u16>,
+    /// Top-level error code (`Forbidden`, `SecretNotFound`, `Unauthorized`, `invalid_client`, ...).
+    pub code: Option<String>,
+    /// Inner error code (`ForbiddenByConnection`, `AccessDenied`, `ForbiddenByRbac`, ...).
+    pub inner_code: Option<String>,
+    /// Entra ID error numbers, without the `AADSTS` prefix.
+    pub aadsts: Vec<String>,
+    /// Key Vault token error numbers, without the `AKV` prefix.
+    pub akv: Vec<String>,
+    /// `secret`, `key` or `cert`, from `failed to get objectType:...`.
+    pub object_type: Option<String>,
+    /// The object's name.
+    pub object_name: Option<String>,
+    /// The vault's name (from the URL or `Vault: <name>;location=`).
+    pub vault: Option<String>,
+    /// The vault's DNS name.
+    pub vault_host: Option<String>,
+    /// The caller's application id (`appid=`).
+    pub caller_appid: Option<String>,
+    /// The caller's object id (`oid=`).
+    pub caller_oid: Option<String>,
+    /// A client id in an IMDS or NMI token URL (`client_id=`, `clientid=`).
+    pub client_id: Option<String>,
+    /// `error_description` / Entra message, shortened.
+    pub description: Option<String>,
+    /// The transport failure behind a status-less error: `deadline`, `canceled`, `no-such-host`,
+    /// `timeout`, `refused`, `tls`.
+    pub network: Option<&'static str>,
+    /// The host the transport failure was about.
+    pub network_host: Option<String>,
+    /// The SDK operation, e.g. `keyvault.BaseClient#GetSecret`.
+    pub operation: Option<String>,
+    /// Who reported it: `nmi`, `imds`, `entra`, `keyvault`.
+    pub service: Option<&'static str>,
+}
+
+macro_rules! regex {
+    ($name:ident, $pattern:expr) => {
+        static $name: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new($pattern).ok());
+    };
+}
+
+regex!(STATUS_CODE, r"StatusCode=(\d{1,3})\b");
+regex!(STATUS, r#"\bStatus(?:=| Code = '?)(\d{3})"#);
+regex!(RESPONSE, r"RESPONSE (\d{3})\b");
+regex!(NMI_STATUS, r"nmi response failed with status code: (\d{3})");
+regex!(REPLY_STATUS, r"reply status code was (\d{3})");
+regex!(CODE_ATTR, r#"\bCode=\\?"(\w+)\\?""#);
+regex!(ERROR_CODE, r"ERROR CODE: (\w+)");
+regex!(
+    INNER_CODE,
+    r#"(?i)inner_?error\\?"?\s*[=:]\s*\{\s*\\?"code\\?"\s*:\s*\\?"(\w+)"#
+);
+regex!(JSON_CODE, r#"\\?"code\\?"\s*:\s*\\?"(\w+)"#);
+regex!(JSON_ERROR, r#"\\?"error\\?"\s*:\s*\\?"(\w+)\\?""#);
+regex!(AADSTS, r"AADSTS(\d{5,7})");
+regex!(AKV, r"AKV(\d{5})");
+regex!(OBJECT, r"objectType:\s*(\w*),\s*objectName:\s*([^,\s]*)");
+regex!(
+    VAULT_URL,
+    r"https?://([a-z0-9-]{1,64})\.(vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)|managedhsm\.azure\.net)"
+);
+regex!(VAULT_FIELD, r"Vault: ?([A-Za-z0-9-]{1,64});location=");
+regex!(
+    APPID,
+    r"\bappid=([0-9a-fA-F-]{8,36}|[^;\s]*REDACTED[^;\s]*)"
+);
+regex!(OID, r"\boid=([0-9a-fA-F-]{8,36}|[^;\s]*REDACTED[^;\s]*)");
+regex!(CLIENT_ID, r"(?i)\bclient_?id=([0-9a-f-]{8,36})");
+regex!(
+    DESCRIPTION,
+    r#"error_description\\?"\s*:\s*\\?"((?:[^"\\]|\\[^"])*)"#
+);
+regex!(KV_MESSAGE, r#"Message=\\?"((?:[^"\\]|\\[^"])*)"#);
+regex!(
+    OPERATION,
+    r"\b(keyvault\.BaseClient#\w+|azure\.BearerAuthorizer#\w+|\w+Credential)\b"
+);
+regex!(
+    NO_SUCH_HOST,
+    r"lookup ([\w.-]+)(?: on [\d.:\[\]a-f]+)?: no such host"
+);
+regex!(
+    DIAL,
+    r"dial tcp (?:[\d.]+|\[[0-9a-f:]+\]|[\w.-]+)?:?\d*: (?:i/o timeout|connect: connection refused|connectex)"
+);
+regex!(
+    DIAL_HOST,
+    r"(?:Get|Post|GET|POST) \\?\x22?https?://([\w.-]+)"
+);
+
+fn first(re: &LazyLock<Option<Regex>>, text: &str) -> Option<String> {
+    re.as_ref()?
+        .captures(text)?
+        .get(1)
+        .map(|m| m.as_str().to_owned())
+}
+
+fn all(re: &LazyLock<Option<Regex>>, text: &str) -> Vec<String> {
+    let Some(re) = re.as_ref() else {
+        return Vec::new();
+    };
+    let mut values: Vec<String> = re
+        .captures_iter(text)
+        .filter_map(|c| c.get(1))
+        .map(|m| m.as_str().to_owned())
+        .collect();
+    values.dedup();
+    let mut seen = std::collections::BTreeSet::new();
+    values.retain(|v| seen.insert(v.clone()));
+    values
+}
+
+/// Normalises the error in `text`, or returns `None` when the text holds no Key Vault or Entra
+/// error. `text` may be one line or several joined (a wrapped message).
+pub fn extract(text: &str) -> Option<KvError> {
+    let mut error = KvError::default();
+    let status_code = first(&STATUS_CODE, text).and_then(|s| s.parse().ok());
+    let response = first(&RESPONSE, text).and_then(|s| s.parse().ok());
+    let nmi = first(&NMI_STATUS, text).and_then(|s| s.parse().ok());
+    error.status = response
+        .or_else(|| {
+            first(&STATUS, text)
+                .and_then(|s| s.parse().ok())
+                .filter(|s: &u16| *s >= 100)
+        })
+        .or(status_code.filter(|s| *s >= 100))
+        .or_else(|| first(&REPLY_STATUS, text).and_then(|s| s.parse().ok()))
+        .or(nmi)
+        .or(status_code);
+    error.format = if response.is_some() || text.contains("ERROR CODE") {
+        "azcore"
+    } else if status_code.is_some() || text.contains("autorest/azure") {
+        "autorest"
+    } else if text.contains("adal:") {
+        "adal"
+    } else if text.contains("\"code\"") || text.contains("\\\"code\\\"") {
+        "json"
+    } else {
+        "text"
+    };
+    error.code = first(&ERROR_CODE, text).or_else(|| first(&CODE_ATTR, text));
+    error.inner_code = first(&INNER_CODE, text);
+    let json_codes = all(&JSON_CODE, text);
+    if error.code.is_none() {
+        error.code = json_codes
+            .first()
+            .cloned()
+            .or_else(|| first(&JSON_ERROR, text));
+    }
+    if error.inner_code.is_none() {
+        error.inner_code = json_codes
+            .iter()
+            .find(|c| Some(*c) != error.code.as_ref())
+            .cloned();
+    }
+    error.aadsts = all(&AADSTS, text);
+    error.akv = all(&AKV, text);
+    if let Some(caps) = OBJECT.as_ref().and_then(|re| re.captures(text)) {
+        error.object_type = caps
+            .get(1)
+            .map(|m| m.as_str().to_owned())
+            .filter(|s| !s.is_empty());
+        error.object_name = caps
+            .get(2)
+            .map(|m| m.as_str().to_owned())
+            .filter(|s| !s.is_empty());
+    }
+    if let Some(caps) = VAULT_URL.as_ref().and_then(|re| re.captures(text)) {
+        let name = caps.get(1).map(|m| m.as_str().to_owned());
+        error.vault_host = caps.get(0).map(|m| {
+            m.as_str()
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .to_owned()
+        });
+        error.vault = name;
+        if error.object_name.is_none() {
+            error.object_name = object_from_url(text);
+        }
+    }
+    if error.vault.is_none() {
+        error.vault = first(&VAULT_FIELD, text);
+    }
+    error.caller_appid = first(&APPID, text);
+    error.caller_oid = first(&OID, text);
+    error.client_id = first(&CLIENT_ID, text);
+    error.description = first(&DESCRIPTION, text)
+        .or_else(|| first(&KV_MESSAGE, text))
+        .map(|d| shorten(&d));
+    error.operation = first(&OPERATION, text);
+    if let Some(host) = first(&NO_SUCH_HOST, text) {
+        error.network = Some("no-such-host");
+        error.network_host = Some(host);
+    } else if DIAL.as_ref().is_some_and(|re| re.is_match(text)) {
+        error.network = Some(if text.contains("refused") || text.contains("connectex") {
+            "refused"
+        } else {
+            "timeout"
+        });
+        error.network_host = first(&DIAL_HOST, text);
+    } else if text.contains("context deadline exceeded") {
+        error.network = Some("deadline");
+    } else if text.contains("context canceled") {
+        error.network = Some("canceled");
+    } else if text.contains("x509:") || text.contains("tls: ") {
+        error.network = Some("tls");
+    }
+    error.service = if nmi.is_some() || text.contains("localhost:2579") || text.contains(":2579:") {
+        Some("nmi")
+    } else if !error.aadsts.is_empty()
+        || text.contains("login.microsoftonline")
+        || text.contains("login.windows.net")
+    {
+        Some("entra")
+    } else if text.contains("169.254.169.254") || text.contains("Identity not found") {
+        Some("imds")
+    } else if error.vault.is_some() || error.akv.len() + usize::from(error.code.is_some()) > 0 {
+        Some("keyvault")
+    } else {
+        None
+    };
+    if text.contains("Identity not found") && error.description.is_none() {
+        error.description = Some("Identity not found".to_owned());
+    }
+    let meaningful = error.status.is_some()
+        || error.code.is_some()
+        || !error.aadsts.is_empty()
+        || !error.akv.is_empty()
+        || error.description.is_some()
+        || (error.network.is_some()
+            && (error.vault.is_some()
+                || error.object_name.is_some()
+                || text.contains("keyvault")
+                || text.contains("mount")));
+    meaningful.then_some(error)
+}
+
+fn object_from_url(text: &str) -> Option<String> {
+    let start = text.find(".net/")? + ".net/".len();
+    let rest = text.get(start..)?;
+    let mut parts = rest.split(['/', '?', ' ', '"', '\\']);
+    let collection = parts.next()?;
+    if !matches!(collection, "secrets" | "keys" | "certificates") {
+        return None;
+    }
+    parts.next().filter(|n| !n.is_empty()).map(str::to_owned)
+}
+
+fn shorten(text: &str) -> String {
+    let text = text.replace("\\r\\n", " ").replace("\\n", " ");
+    crate::facts::cap_text(text.trim(), 400)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn autorest_forbidden_by_connection() {
+        let line = r#"failed to get objectType:secret, objectName:db-pass, objectVersion:: keyvault.BaseClient#GetSecret: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403 Code="Forbidden" Message="Public network access is disabled and request is not from a trusted service nor via an approved private link.\r\nCaller: appid=11111111-2222-3333-4444-555555555555;oid=66666666-7777-8888-9999-000000000000;iss=https://sts.windows.net/t/ \r\nVault: mykv;location=westeurope" InnerError={"code":"ForbiddenByConnection"}"#;
+        let e = extract(line).unwrap();
+        assert_eq!(e.format, "autorest");
+        assert_eq!(e.status, Some(403));
+        assert_eq!(e.code.as_deref(), Some("Forbidden"));
+        assert_eq!(e.inner_code.as_deref(), Some("ForbiddenByConnection"));
+        assert_eq!(e.vault.as_deref(), Some("mykv"));
+        assert_eq!(e.object_name.as_deref(), Some("db-pass"));
+        assert_eq!(
+            e.caller_appid.as_deref(),
+            Some("11111111-2222-3333-4444-555555555555")
+        );
+    }
+
+    #[test]
+    fn azcore_secret_not_found() {
+        let text = "failed to get objectType:secret, objectName:missing, objectVersion:: GET https://kv-prod.vault.azure.net/secrets/missing/\n--------\nRESPONSE 404: 404 Not Found\nERROR CODE: SecretNotFound\n--------";
+        let e = extract(text).unwrap();
+        assert_eq!(
+            (e.format, e.status, e.code.as_deref()),
+            ("azcore", Some(404), Some("SecretNotFound"))
+        );
+        assert_eq!(e.vault.as_deref(), Some("kv-prod"));
+    }
+
+    #[test]
+    fn entra_and_network_errors() {
+        let e = extract(r#"ClientAssertionCredential authentication failed. POST https://login.microsoftonline.com/t/oauth2/v2.0/token RESPONSE 401: 401 Unauthorized {"error": "invalid_client", "error_description": "AADSTS700213: No matching federated identity record found"}"#).unwrap();
+        assert_eq!(e.aadsts, vec!["700213"]);
+        assert_eq!(e.service, Some("entra"));
+        let e = extract("keyvault.BaseClient#GetSecret: Failure sending request: StatusCode=0 -- Original Error: context deadline exceeded").unwrap();
+        assert_eq!((e.status, e.network), (Some(0), Some("deadline")));
+        let e = extract(
+            "failed to get key vault token: nmi response failed with status code: 404, err: <nil>",
+        )
+        .unwrap();
+        assert_eq!((e.status, e.service), (Some(404), Some("nmi")));
+        assert!(extract("I1029 all good, mounted 3 objects").is_none());
+    }
+}

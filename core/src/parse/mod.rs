@@ -1,0 +1,344 @@
+//! Parsers: from the lines of a segment to facts. One module per format; none knows of rules.
+
+pub mod dns;
+pub mod events;
+pub mod json;
+pub mod klog;
+pub mod kv_error;
+pub mod objects;
+pub mod table;
+pub mod tcp;
+pub mod tree;
+pub mod yaml;
+
+use crate::classify::{looks_scalar, Segment, SegmentKind};
+use crate::evidence::Location;
+use crate::facts::{Fact, Facts};
+use crate::report::Diagnostic;
+use crate::text::lines::Line;
+use serde::Serialize;
+
+/// Where parsers put what they find.
+#[derive(Debug)]
+pub struct Sink<'a> {
+    /// Canonical evidence name.
+    pub source: &'a str,
+    /// Facts of the check.
+    pub facts: &'a mut Facts,
+    /// Diagnostics of the check.
+    pub diagnostics: &'a mut Vec<Diagnostic>,
+    /// Maximum nesting of JSON and YAML.
+    pub max_nesting: usize,
+}
+
+impl Sink<'_> {
+    /// Records a fact spanning `first..=last`.
+    pub fn fact(
+        &mut self,
+        kind: &'static str,
+        first: u64,
+        last: u64,
+        text: &str,
+        fields: &impl Serialize,
+    ) {
+        self.facts.push(Fact::new(
+            kind,
+            Location::new(self.source, first, last),
+            text,
+            fields,
+        ));
+    }
+
+    /// Records a diagnostic about this source.
+    pub fn diagnostic(&mut self, code: &str, message: String) {
+        self.diagnostics
+            .push(Diagnostic::new(code, message).with_source(self.source));
+    }
+}
+
+/// A logical record: one line, or a line and the wrapped lines that continue it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// First line number.
+    pub first: u64,
+    /// Last line number.
+    pub last: u64,
+    /// The text, lines joined with `\n`.
+    pub text: String,
+}
+
+/// Most lines a wrapped record may span; beyond it the next line starts a new record.
+const MAX_UNIT_LINES: u64 = 60;
+
+fn is_continuation(text: &str) -> bool {
+    let t = text.trim_start();
+    if t.is_empty() {
+        return false;
+    }
+    text.starts_with([' ', '\t'])
+        || [
+            "RESPONSE ",
+            "ERROR CODE",
+            "-----",
+            "{",
+            "}",
+            "\"",
+            "GET http",
+            "POST http",
+            "PUT http",
+            "Endpoint ",
+            "Caller:",
+            "Vault:",
+            "Action:",
+            "Resource:",
+            "Assignment:",
+            "DenyAssignmentId:",
+            "DecisionReason:",
+            "Trace ID:",
+            "Correlation ID:",
+            "Timestamp:",
+        ]
+        .iter()
+        .any(|p| t.starts_with(p))
+}
+
+/// Groups the lines of a segment into records: log and text segments join wrapped lines.
+pub fn units(lines: &[Line], kind: SegmentKind) -> Vec<Unit> {
+    let joins = matches!(kind, SegmentKind::Log | SegmentKind::Text);
+    let mut units: Vec<Unit> = Vec::new();
+    for line in lines {
+        if joins && is_continuation(&line.text) {
+            if let Some(unit) = units.last_mut() {
+                if unit.last + 1 == line.number && line.number - unit.first < MAX_UNIT_LINES {
+                    unit.last = line.number;
+                    unit.text.push('\n');
+                    unit.text.push_str(&line.text);
+                    continue;
+                }
+            }
+        }
+        if line.text.trim().is_empty() {
+            continue;
+        }
+        units.push(Unit {
+            first: line.number,
+            last: line.number,
+            text: line.text.clone(),
+        });
+    }
+    units
+}
+
+/// The fields of a `commands` fact: a shell command seen in the evidence.
+#[derive(Debug, Clone, Serialize)]
+struct CommandLine<'a> {
+    command: &'a str,
+    tool: &'a str,
+}
+
+/// The fields of an `az_scalars` fact.
+#[derive(Debug, Clone, Serialize)]
+struct ScalarValue<'a> {
+    value: &'a str,
+    query: Option<&'a str>,
+}
+
+/// Runs the structural parser of a segment. Line-level extraction (patterns, log records,
+/// Key Vault errors) happens in the engine for every segment.
+pub fn parse_segment(
+    lines: &[Line],
+    segment: &Segment,
+    name_hint: &str,
+    whole_document: bool,
+    sink: &mut Sink<'_>,
+) {
+    let Some(seg_lines) = lines.get(segment.start..segment.end) else {
+        return;
+    };
+    let command = segment.command.as_deref();
+    match segment.kind {
+        SegmentKind::DescribePod => events::parse_describe(seg_lines, sink),
+        SegmentKind::EventsTable => events::parse_table(seg_lines, sink),
+        SegmentKind::Nslookup => dns::parse_nslookup(seg_lines, command, sink),
+        SegmentKind::Nc => tcp::parse_nc(seg_lines, command, sink),
+        SegmentKind::Json => parse_json(seg_lines, sink),
+        SegmentKind::Yaml => parse_yaml(seg_lines, sink),
+        SegmentKind::Table => parse_table(seg_lines, sink),
+        SegmentKind::Command => {
+            if let (Some(command), Some(line)) = (command, seg_lines.first()) {
+                let tool = command.split_whitespace().next().unwrap_or_default();
+                sink.fact(
+                    "commands",
+                    line.number,
+                    line.number,
+                    &line.text,
+                    &CommandLine { command, tool },
+                );
+            }
+        }
+        SegmentKind::Scalar => parse_scalar(seg_lines, command, sink),
+        SegmentKind::Text if whole_document && looks_scalar(seg_lines) => {
+            let hinted = name_hint.ends_with(".tsv")
+                || name_hint.contains("query")
+                || name_hint.contains("client")
+                || name_hint.contains("-o-tsv");
+            if hinted {
+                parse_scalar(seg_lines, command, sink);
+            } else {
+                let value = seg_lines
+                    .iter()
+                    .map(|l| l.text.trim())
+                    .find(|t| !t.is_empty())
+                    .unwrap_or_default();
+                sink.diagnostic(
+                    "ambiguous-input",
+                    format!("a bare value ({}) with no command or name to say what it is; name the file after its command (e.g. aks-addon-clientid.tsv) or paste the command line with it", crate::facts::cap_text(value, 60)),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn parse_scalar(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>) {
+    let query = command.and_then(|c| {
+        c.split_once("--query")
+            .map(|(_, q)| q.split_whitespace().next().unwrap_or_default())
+    });
+    for line in lines.iter().filter(|l| !l.text.trim().is_empty()) {
+        sink.fact(
+            "az_scalars",
+            line.number,
+            line.number,
+            &line.text,
+            &ScalarValue {
+                value: line.text.trim(),
+                query,
+            },
+        );
+    }
+}
+
+fn joined(lines: &[Line]) -> String {
+    lines
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn parse_json(lines: &[Line], sink: &mut Sink<'_>) {
+    let first = lines.first().map_or(1, |l| l.number);
+    match json::parse(&joined(lines), first, sink.max_nesting) {
+        Ok(node) => objects::facts_of_document(&node, sink),
+        Err(error) => sink.diagnostic("json-invalid", format!("JSON from line {first} could not be read (line {}: {}); its lines were still scanned as text", error.line, error.message)),
+    }
+}
+
+fn parse_yaml(lines: &[Line], sink: &mut Sink<'_>) {
+    let first = lines.first().map_or(1, |l| l.number);
+    match yaml::parse(&joined(lines), first, sink.max_nesting) {
+        Ok(documents) => {
+            for document in &documents {
+                objects::facts_of_document(document, sink);
+            }
+        }
+        Err(error) => sink.diagnostic("yaml-invalid", format!("YAML from line {first} could not be read ({error}); its lines were still scanned as text")),
+    }
+}
+
+/// The fields of a `k8s_not_found` fact.
+#[derive(Debug, Clone, Serialize)]
+struct NotFound {
+    resource: String,
+    name: String,
+}
+
+fn parse_table(lines: &[Line], sink: &mut Sink<'_>) {
+    let mut columns: Vec<table::Column> = Vec::new();
+    let mut kind: Option<&'static str> = None;
+    for line in lines {
+        let text = line.text.as_str();
+        if let Some(rest) = text.strip_prefix("Error from server (NotFound): ") {
+            // `clusterroles.rbac.authorization.k8s.io "secretprovidersyncing-role" not found`
+            let resource = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let name = rest.split('"').nth(1).unwrap_or_default().to_owned();
+            sink.fact(
+                "k8s_not_found",
+                line.number,
+                line.number,
+                text,
+                &NotFound { resource, name },
+            );
+            continue;
+        }
+        if text.starts_with("NAME") || text.starts_with("NAMESPACE") {
+            columns = table::columns(text);
+            let has = |n: &str| columns.iter().any(|c| c.name == n);
+            kind = if has("READY") && has("STATUS") {
+                Some("k8s_pods")
+            } else if has("ATTACHREQUIRED") || has("PODINFOONMOUNT") {
+                Some("k8s_csidrivers")
+            } else if has("ROLE") {
+                Some("k8s_cluster_role_bindings")
+            } else if has("CREATED AT") && columns.len() == 2 {
+                Some("k8s_cluster_roles")
+            } else if has("STATUS") && has("ROLES") {
+                Some("k8s_nodes")
+            } else {
+                None
+            };
+            continue;
+        }
+        let Some(kind) = kind else { continue };
+        if text.trim().is_empty() {
+            continue;
+        }
+        let row = table::row(text, &columns);
+        let get = |n: &str| {
+            row.get(n)
+                .cloned()
+                .filter(|v| !v.is_empty() && v != "<none>")
+        };
+        let fields = match kind {
+            "k8s_pods" => serde_json::json!({
+                "name": get("NAME"), "namespace": get("NAMESPACE"), "ready": get("READY"), "status": get("STATUS"),
+                "restarts": get("RESTARTS"), "node": get("NODE"), "ip": get("IP"), "source": "table",
+                "app": get("NAME").map(|n| app_of_pod_name(&n)),
+            }),
+            "k8s_csidrivers" => serde_json::json!({
+                "name": get("NAME"), "attach_required": get("ATTACHREQUIRED").map(|v| v == "true"),
+                "pod_info_on_mount": get("PODINFOONMOUNT").map(|v| v == "true"), "modes": get("MODES"),
+            }),
+            "k8s_nodes" => {
+                serde_json::json!({ "name": get("NAME"), "status": get("STATUS"), "roles": get("ROLES"), "os": get("OS-IMAGE") })
+            }
+            _ => serde_json::json!({ "name": get("NAME"), "role": get("ROLE") }),
+        };
+        sink.fact(kind, line.number, line.number, text, &fields);
+    }
+}
+
+/// Guesses a pod's app from its generated name (`aks-secrets-store-csi-driver-x7k2p`).
+fn app_of_pod_name(name: &str) -> String {
+    let parts: Vec<&str> = name.split('-').collect();
+    let keep = parts.len().saturating_sub(
+        if parts.len() > 2
+            && parts.iter().rev().nth(1).is_some_and(|p| {
+                p.len() >= 8 && p.len() <= 10 && p.chars().all(|c| c.is_ascii_alphanumeric())
+            })
+        {
+            2
+        } else {
+            1
+        },
+    );
+    parts
+        .get(..keep.max(1))
+        .map(|p| p.join("-"))
+        .unwrap_or_default()
+}

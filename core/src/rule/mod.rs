@@ -1,0 +1,212 @@
+//! Rules: one Rhai file each, with metadata, static patterns and a `check` function.
+//!
+//! A rule file defines two functions and nothing else: `meta()` returns the metadata map and
+//! `check(facts, matches)` returns an array of results built with the host API. Top-level
+//! statements never run: the loader rejects them, so loading a rule cannot execute code beyond
+//! `meta()`, which runs once, under the same limits as `check`.
+
+pub mod fixtures;
+mod host;
+mod meta;
+mod run;
+pub mod sandbox;
+
+pub use meta::{PatternDecl, RuleMeta, Texts};
+pub use run::{run as run_rule, Outcome, RawFinding, RawRequest, RuleResult};
+
+use crate::error::RuleError;
+use crate::limits::ScriptLimits;
+use crate::report::Diagnostic;
+use rhai::{Engine, AST};
+use std::sync::Arc;
+
+/// Where a rule came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleOrigin {
+    /// Embedded in kvcsi.
+    Builtin,
+    /// Loaded by the user.
+    User,
+}
+
+/// A rule's source text and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSource {
+    /// File name as shown in diagnostics (`rules/<id>/rule.rhai` for built-ins).
+    pub file: String,
+    /// The Rhai source.
+    pub text: String,
+    /// Built-in or user.
+    pub origin: RuleOrigin,
+}
+
+impl RuleSource {
+    /// A user rule from its file name and text.
+    pub fn user(file: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            text: text.into(),
+            origin: RuleOrigin::User,
+        }
+    }
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Its metadata.
+    pub meta: RuleMeta,
+    /// Its compiled script.
+    pub ast: AST,
+    /// Where it came from.
+    pub source: RuleSource,
+}
+
+/// A user rule that replaced a built-in one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Override {
+    /// The rule id.
+    pub rule: String,
+    /// The user file that replaced it.
+    pub source: String,
+}
+
+/// The rules of an engine, with what went wrong loading them.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    /// Rules in id order.
+    pub rules: Vec<Arc<Rule>>,
+    /// Rules that failed to load.
+    pub errors: Vec<RuleError>,
+    /// Built-in rules replaced by user rules.
+    pub overrides: Vec<Override>,
+}
+
+/// The built-in rules, embedded at build time: (file, source) pairs.
+pub fn builtin_sources() -> Vec<RuleSource> {
+    crate::builtin::RULES
+        .iter()
+        .map(|(file, text)| RuleSource {
+            file: (*file).to_owned(),
+            text: (*text).to_owned(),
+            origin: RuleOrigin::Builtin,
+        })
+        .collect()
+}
+
+impl RuleSet {
+    /// Compiles rule sources. Later sources with an id already present replace earlier ones
+    /// (a user rule overriding a built-in); errors are collected, never fatal.
+    pub fn load(engine: &Engine, limits: &ScriptLimits, sources: Vec<RuleSource>) -> Self {
+        let mut set = RuleSet::default();
+        for source in sources {
+            match compile(engine, limits, source) {
+                Ok(rule) => set.insert(rule),
+                Err(error) => set.errors.push(error),
+            }
+        }
+        set.rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+        set
+    }
+
+    fn insert(&mut self, rule: Rule) {
+        if let Some(existing) = self.rules.iter_mut().find(|r| r.meta.id == rule.meta.id) {
+            if existing.source.origin == RuleOrigin::Builtin
+                && rule.source.origin == RuleOrigin::User
+            {
+                self.overrides.push(Override {
+                    rule: rule.meta.id.clone(),
+                    source: rule.source.file.clone(),
+                });
+            } else {
+                self.errors.push(RuleError {
+                    code: "rule-duplicate-id",
+                    file: rule.source.file.clone(),
+                    line: None,
+                    column: None,
+                    message: format!(
+                        "rule id '{}' is already defined by {}",
+                        rule.meta.id, existing.source.file
+                    ),
+                    hint: Some(
+                        "give the rule a unique id; the first definition was kept".to_owned(),
+                    ),
+                });
+                return;
+            }
+            *existing = Arc::new(rule);
+            return;
+        }
+        self.rules.push(Arc::new(rule));
+    }
+
+    /// Diagnostics for the rules that failed to load.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.errors
+            .iter()
+            .map(Diagnostic::from_rule_error)
+            .collect()
+    }
+
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Arc<Rule>> {
+        self.rules.iter().find(|r| r.meta.id == id)
+    }
+}
+
+fn compile(engine: &Engine, limits: &ScriptLimits, source: RuleSource) -> Result<Rule, RuleError> {
+    let error = |code: &'static str,
+                 line: Option<usize>,
+                 column: Option<usize>,
+                 message: String,
+                 hint: Option<&str>| RuleError {
+        code,
+        file: source.file.clone(),
+        line,
+        column,
+        message,
+        hint: hint.map(str::to_owned),
+    };
+    let ast = engine.compile(&source.text).map_err(|e| {
+        let position = e.position();
+        let hint = match e.0.as_ref() {
+            rhai::ParseErrorType::Reserved(word) | rhai::ParseErrorType::VariableUndefined(word) if word == "eval" || word == "import" => {
+                Some("rules cannot evaluate code or import files; put everything the rule needs in its own file")
+            }
+            rhai::ParseErrorType::VariableUndefined(_) => Some("rules run with strict variables: declare a variable with `let` before using it"),
+            _ => Some("see docs/rules.md for the rule file layout"),
+        };
+        error("rule-syntax", position.line(), position.position(), e.0.to_string(), hint)
+    })?;
+    if let Some(statement) = ast.statements().first() {
+        let position = statement.position();
+        return Err(error(
+            "rule-top-level-code",
+            position.line(),
+            position.position(),
+            "a rule file may only define functions; top-level statements never run".to_owned(),
+            Some("move the code into `fn check(facts, matches)` or the metadata into `fn meta()`"),
+        ));
+    }
+    for required in [("meta", 0), ("check", 2)] {
+        if !ast
+            .iter_functions()
+            .any(|f| f.name == required.0 && f.params.len() == required.1)
+        {
+            let signature = if required.1 == 0 {
+                "fn meta()"
+            } else {
+                "fn check(facts, matches)"
+            };
+            return Err(error(
+                "rule-missing-function",
+                None,
+                None,
+                format!("the rule does not define `{signature}`"),
+                Some("every rule defines `fn meta()` and `fn check(facts, matches)`"),
+            ));
+        }
+    }
+    let meta = meta::load(engine, limits, &ast, &source)?;
+    Ok(Rule { meta, ast, source })
+}

@@ -1,0 +1,5 @@
+//! Text handling shared by every stage: line assembly, normalisation and redaction.
+
+pub mod lines;
+pub mod normalize;
+pub mod redact;
