@@ -35,7 +35,7 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
             Some("succeeded"),
         ),
         (
-            r"^nc: connect to (?P<host>\S+) (?:\((?P<addr>[^)]+)\) )?port (?P<port>\d+) \([^)]*\) (?P<what>timed out|failed: .*)$",
+            r"^nc: connect to (?P<host>\S+) (?:\((?P<addr>[^)]+)\) )?port (?P<port>\d+) \([^)]*\) (?P<what>timed out.*|failed: .*)$",
             "nc-openbsd",
             None,
         ),
