@@ -208,10 +208,13 @@ fn read_fixture_files(
     Ok(())
 }
 
+/// A rule's fixture files: (path relative to its fixtures folder, contents).
+type FixtureFiles = Vec<(String, Vec<u8>)>;
+
 fn test(paths: &[String]) -> Result<u8> {
     let mut out = std::io::stdout().lock();
     let user = fs::rule_sources(paths)?;
-    let mut fixture_sets: Vec<(String, Vec<(String, Vec<u8>)>)> = Vec::new();
+    let mut fixture_sets: Vec<(String, FixtureFiles)> = Vec::new();
     let engine = kvcsi_core::Engine::builder().rules(user.clone()).build();
     for error in &engine.rules().errors {
         writeln!(out, "FAIL {}\n  {error}", error.file)?;

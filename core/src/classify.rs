@@ -8,6 +8,7 @@
 //! content carries no signal at all.
 
 use crate::text::lines::Line;
+use crate::text::normalize::split_prefix;
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -109,13 +110,13 @@ regex!(
 );
 regex!(
     BARE_COMMAND,
-    &format!(
-        r"^(?P<cmd>(?:nslookup|dig|nc|ncat|curl|curl\.exe|kubectl|az|Resolve-DnsName|Test-NetConnection) +[\w-].*)$"
-    )
+    r"^(?P<cmd>(?:nslookup|dig|nc|ncat|curl|curl\.exe|kubectl|az|Resolve-DnsName|Test-NetConnection) +[\w-].*)$"
 );
 regex!(KLOG, r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^ \]]+\] ");
 regex!(LOGRUS, r#"^time="[^"]*" level=\w+ "#);
 regex!(JSON_LOG, r#"^\{"(?:level|ts|time|msg|severity)":"#);
+// stern announces each container it follows: `+ <pod> › <container>` (and `-` when it goes).
+regex!(STERN_EVENT, r"^[+-] \S+ \x{203A} \S+");
 regex!(
     EVENTS_HEADER_DESCRIBE,
     r"^\s+Type\s+Reason\s+Age\s+From\s+Message\s*$"
@@ -130,7 +131,7 @@ regex!(
 );
 regex!(
     NSLOOKUP,
-    r"^(?:Server:\s+\S|Address(?: \d+)?:\s+\S+[#:]53\b|Non-authoritative answer:|\*\* server can't find|\*\*\* .* can't find|Aliases:\s|;; connection timed out|\S+\s+canonical name = )"
+    r"^(?:Server:\s+\S|Address(?: \d+)?:\s+\S+[#:]53\b|Non-authoritative answer:|\*\* server can't find|\*\*\* .* can't find|Aliases:\s|;; connection timed out|\S+\s+canonical name = |DNS request timed out\.)"
 );
 regex!(
     DIG,
@@ -140,15 +141,23 @@ regex!(
     HOST,
     r"^(?:\S+ is an alias for \S+\.?$|\S+ has (?:IPv6 )?address \S+$|Host \S+ not found: )"
 );
-regex!(RESOLVE_DNS_NAME, r"^Name\s+Type\s+TTL\s+Section\s+");
+// The table header, the list form PowerShell falls back to for a second record type, and the
+// error record `Resolve-DnsName : <name> : DNS name does not exist`.
+regex!(
+    RESOLVE_DNS_NAME,
+    r"^(?:Name\s+Type\s+TTL\s+Section\b|(?:QueryType|IP4Address|IP6Address|NameHost)\s+:\s|Resolve-DnsName : )"
+);
 regex!(
     NC,
     r"^(?:Connection to \S+ (?:\(\S+\) )?\d+ port \[.*succeeded!|nc: (?:connect to|getaddrinfo|bad address|\S+ \(\S+\)|\S+: )|Ncat: |\S+ \(\S+:\d+\) open$)"
 );
-regex!(TNC, r"^(?:ComputerName|RemoteAddress|TcpTestSucceeded)\s+:");
+regex!(
+    TNC,
+    r"^(?:(?:ComputerName|RemoteAddress|RemotePort|TcpTestSucceeded|PingSucceeded)\s+:|WARNING: (?:TCP connect to|Name resolution of|Ping to) )"
+);
 regex!(
     CURL,
-    r"^(?:\*   Trying |\* (?:Connected to|Could not resolve|Failed to connect|connect to|ALPN|TLS|SSL|Closing connection|Connection #|  |Host |using HTTP|Request completely|Mark bundle|Uses proxy|Connection timed out|Resolving timed out|schannel|Server certificate|Established)|> (?:GET|POST|PUT|HEAD|Host:|User-Agent:|Accept:|Metadata:|Content-)|< HTTP/|curl: \(\d+\))"
+    r"^(?:\*   Trying |\* (?:Connected to|Could not resolve|Failed to connect|connect to|ALPN|TLS|SSL|Closing connection|closing connection|Connection #|  |Host |using HTTP|Request completely|Mark bundle|Uses proxy|Connection timed out|Resolving timed out|schannel|Server certificate|Established|IPv[46]: |processing: |Rebuilt URL|Hostname was|Immediate connect|Recv failure|Expire in)|> (?:GET|POST|PUT|HEAD|Host:|User-Agent:|Accept:|Metadata:|Content-)|< HTTP/|curl: \(\d+\)|Note: Unnecessary use of -X|\s+% Total\s+% Received)"
 );
 regex!(
     TABLE_HEADER,
@@ -200,6 +209,10 @@ pub fn kind_of_command(command: &str) -> Option<SegmentKind> {
         "az" if command.contains("-o tsv") || command.contains("--output tsv") => {
             SegmentKind::Scalar
         }
+        "az" if command.contains("-o table") || command.contains("--output table") => {
+            SegmentKind::Table
+        }
+        "az" if output_yaml => SegmentKind::Yaml,
         "az" => SegmentKind::Json,
         "kubectl" | "k" => {
             let sub = words.next().unwrap_or_default();
@@ -223,12 +236,27 @@ pub fn kind_of_command(command: &str) -> Option<SegmentKind> {
 
 /// The kind a single line can only belong to, if any.
 pub fn signal(line: &str) -> Option<SegmentKind> {
+    // `kubectl logs --prefix` and stern put the pod and container before every line, and
+    // `--timestamps` a timestamp: whatever follows such a prefix is log output.
+    let (prefix, rest) = split_prefix(line);
+    if prefix.pod.is_some() {
+        return Some(SegmentKind::Log);
+    }
+    if prefix.timestamp.is_some() {
+        return (own_signal(rest) == Some(SegmentKind::Log)).then_some(SegmentKind::Log);
+    }
+    own_signal(line)
+}
+
+/// The kind a line without any log prefix can only belong to.
+fn own_signal(line: &str) -> Option<SegmentKind> {
     let matches = |re: &LazyLock<Option<Regex>>| re.as_ref().is_some_and(|re| re.is_match(line));
     let first = line.as_bytes().first().copied();
     match first {
         Some(b'I' | b'W' | b'E' | b'F') if matches(&KLOG) => return Some(SegmentKind::Log),
         Some(b't') if matches(&LOGRUS) => return Some(SegmentKind::Log),
         Some(b'{') if matches(&JSON_LOG) => return Some(SegmentKind::Log),
+        Some(b'+' | b'-') if matches(&STERN_EVENT) => return Some(SegmentKind::Log),
         Some(b'{' | b'[') => return Some(SegmentKind::Json),
         _ => {}
     }
@@ -307,19 +335,35 @@ pub fn segment(lines: &[Line]) -> Vec<Segment> {
         if trimmed.is_empty() {
             signal = None;
         }
-        // YAML lines carry no signal of their own; keep them while they look like YAML.
+        let indented = text.starts_with([' ', '\t']) && !trimmed.is_empty();
+        // YAML lines carry no signal of their own; keep them while they look like YAML. An
+        // indented line is always inside the document, whatever it holds (an annotation with
+        // the last applied configuration as JSON, a multi-line parameter).
         if let Some(seg) = current.as_ref() {
-            if seg.kind == SegmentKind::Yaml
-                && signal.is_none_or(|s| s != SegmentKind::Log && s != SegmentKind::Json)
-            {
+            if seg.kind == SegmentKind::Yaml {
                 let yaml_like =
                     trimmed.is_empty() || YAML_LINE.as_ref().is_some_and(|re| re.is_match(text));
-                if yaml_like {
+                let foreign =
+                    signal.is_some_and(|s| s == SegmentKind::Log || s == SegmentKind::Json);
+                if indented || (yaml_like && !foreign) {
                     if let Some(seg) = current.as_mut() {
                         seg.end = index + 1;
                     }
                     continue;
                 }
+            }
+        }
+        // Indented lines continue a log record: klog's multi-line values (`err=<` ... ` >`),
+        // wrapped messages and embedded YAML or JSON belong to the line above them. Only a
+        // line that starts a record of its own or a `kubectl describe` section breaks out.
+        if let Some(seg) = current.as_mut() {
+            let breaks = matches!(
+                signal,
+                Some(SegmentKind::Log | SegmentKind::DescribePod | SegmentKind::EventsTable)
+            );
+            if seg.kind == SegmentKind::Log && indented && !breaks {
+                seg.end = index + 1;
+                continue;
             }
         }
         let continues = match (current.as_ref(), signal) {
@@ -404,14 +448,18 @@ pub fn segment(lines: &[Line]) -> Vec<Segment> {
     segments
 }
 
-/// Whether a text segment that carries no signal is a bare scalar (`-o tsv` output).
+/// Whether a text segment that carries no signal is a bare scalar (`-o tsv` output: one value
+/// a line, several values of one line separated by tabs).
 pub fn looks_scalar(lines: &[Line]) -> bool {
     let non_empty: Vec<_> = lines.iter().filter(|l| !l.text.trim().is_empty()).collect();
     !non_empty.is_empty()
         && non_empty.len() <= 3
-        && non_empty
-            .iter()
-            .all(|l| SCALAR.as_ref().is_some_and(|re| re.is_match(l.text.trim())))
+        && non_empty.iter().all(|l| {
+            l.text
+                .trim()
+                .split('\t')
+                .all(|value| SCALAR.as_ref().is_some_and(|re| re.is_match(value.trim())))
+        })
 }
 
 /// Tracks bracket depth across lines of a JSON document, ignoring brackets inside strings.

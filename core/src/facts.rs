@@ -112,12 +112,12 @@ impl<K: Ord + Clone, V> BoundedSample<K, V> {
 
     /// Offers an item; an item with a key already present replaces it and is not counted again.
     pub fn insert(&mut self, key: K, value: V) {
-        if self.head.contains_key(&key) {
-            self.head.insert(key, value);
+        if let Some(slot) = self.head.get_mut(&key) {
+            *slot = value;
             return;
         }
-        if self.tail.contains_key(&key) {
-            self.tail.insert(key, value);
+        if let Some(slot) = self.tail.get_mut(&key) {
+            *slot = value;
             return;
         }
         self.seen += 1;

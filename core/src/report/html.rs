@@ -36,7 +36,7 @@ pub fn render(report: &Report, full: bool) -> String {
             report.lang.as_str()
         );
     } else {
-        let _ = write!(out, "<div class=\"kvcsi-report\"><style>{STYLE}</style>\n");
+        let _ = writeln!(out, "<div class=\"kvcsi-report\"><style>{STYLE}</style>");
     }
     let _ = writeln!(out, "<h1>kvcsi report</h1>");
     if report.findings.is_empty() {

@@ -181,7 +181,9 @@ fn compare(want: &Value, got: &Finding, problems: &mut Vec<String>) {
                 let matches = actual_value == *value
                     || (value.is_string()
                         && actual_value.is_number()
-                        && actual_value.to_string() == value.as_str().unwrap_or_default());
+                        && value
+                            .as_str()
+                            .is_some_and(|v| actual_value.to_string().as_str() == v));
                 if !matches {
                     problems.push(format!(
                         "{section}.{key}: expected {value}, got {actual_value}"

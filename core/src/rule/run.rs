@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, PartialEq)]
 pub enum RuleResult {
     /// A finding (validated shape, text keys not yet rendered).
-    Finding(RawFinding),
+    Finding(Box<RawFinding>),
     /// The rule looked and ruled its cause out.
     Pass {
         /// Text key.
@@ -216,7 +216,7 @@ fn read_result(item: Value) -> Result<RuleResult, String> {
             .to_owned()
     })?;
     Ok(match kind.as_str() {
-        "finding" => RuleResult::Finding(read_finding(&map)?),
+        "finding" => RuleResult::Finding(Box::new(read_finding(&map)?)),
         "pass" => RuleResult::Pass {
             reason: string(&map, "reason").unwrap_or_default(),
             params: object(&map, "params"),
