@@ -105,7 +105,7 @@ const COMMANDS: &str = r"(?:kubectl|k|az|nslookup|dig|host|nc|ncat|netcat|curl|c
 regex!(
     PROMPT,
     &format!(
-        r"^(?:\([^)]*\) )?(?:[\w.@~:/\\-]*[$#%>] ?|PS [^>]*> ?|[A-Z]:\\[^>]*> ?)(?P<cmd>{COMMANDS}\b.*)$"
+        r"^(?:\([^)]*\) )?(?:[\w.@~:/\\-]*(?: [~/][\w./-]*)? ?[$#%>] ?|PS [^>]*> ?|[A-Z]:\\[^>]*> ?)(?P<cmd>{COMMANDS}\b.*)$"
     )
 );
 regex!(
