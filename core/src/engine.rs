@@ -627,17 +627,11 @@ impl<'e> Session<'e> {
         let (prefix, rest) = split_prefix(first_line);
         let parse_log = is_log || prefix.pod.is_some() || (!document && (kv_hit || rule_hit));
         if parse_log {
-            if let Some(mut record) = klog::parse(rest) {
+            if let Some(mut record) = klog::parse_unit(rest, unit.text.lines().skip(1)) {
                 let important = matches!(record.severity, Some("error" | "warning" | "fatal"));
                 if rule_hit || kv_hit || (document && important) {
                     record.pod = prefix.pod.or(record.pod);
                     record.container = prefix.container;
-                    if unit.last > unit.first {
-                        for more in unit.text.lines().skip(1) {
-                            record.message.push('\n');
-                            record.message.push_str(more);
-                        }
-                    }
                     self.facts
                         .push(Fact::new("logs", location, &unit.text, &record));
                 }

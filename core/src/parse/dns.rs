@@ -1,4 +1,6 @@
-//! DNS answers: `nslookup` in BIND, Windows and BusyBox styles.
+//! DNS answers: `nslookup` in BIND, Windows and BusyBox styles, and what every DNS tool's
+//! parser shares (the `dns` fact, address classes, name clean-up). `dig`, `host` and
+//! `Resolve-DnsName` have modules of their own.
 
 use super::Sink;
 use crate::text::lines::Line;
@@ -43,10 +45,52 @@ pub fn is_private(address: &str) -> bool {
     }
 }
 
+/// Whether an address is routable on the Internet: not private, and not loopback, link-local,
+/// unspecified or multicast (which no real answer for a vault name holds).
+pub fn is_public(address: &str) -> bool {
+    match address.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => {
+            !is_private(address)
+                && !v4.is_loopback()
+                && !v4.is_link_local()
+                && !v4.is_unspecified()
+                && !v4.is_multicast()
+        }
+        Ok(IpAddr::V6(v6)) => {
+            let first = v6.segments().first().copied().unwrap_or(0);
+            !is_private(address)
+                && !v6.is_loopback()
+                && !v6.is_unspecified()
+                && !v6.is_multicast()
+                && (first & 0xffc0) != 0xfe80
+        }
+        Err(_) => false,
+    }
+}
+
+/// Removes repeated items, keeping the first of each in place.
+pub fn dedup_keep_order(items: &mut Vec<String>) {
+    let mut seen = std::collections::BTreeSet::new();
+    items.retain(|item| seen.insert(item.clone()));
+}
+
 impl DnsAnswer {
-    /// Sorts addresses into private and public.
+    /// An empty answer from `tool`.
+    pub fn new(tool: &'static str) -> Self {
+        Self {
+            tool,
+            ..Self::default()
+        }
+    }
+
+    /// Sorts addresses into private and public, and derives what follows from the chain.
     pub fn classify_addresses(&mut self) {
-        self.addresses.dedup();
+        dedup_keep_order(&mut self.addresses);
+        dedup_keep_order(&mut self.cnames);
+        if let Some(query) = &self.query {
+            // Some tools list the name asked for among the aliases; it is not a step of the chain.
+            self.cnames.retain(|c| c != query);
+        }
         self.private_addresses = self
             .addresses
             .iter()
@@ -56,10 +100,14 @@ impl DnsAnswer {
         self.public_addresses = self
             .addresses
             .iter()
-            .filter(|a| !is_private(a) && a.parse::<IpAddr>().is_ok())
+            .filter(|a| is_public(a))
             .cloned()
             .collect();
-        self.via_privatelink = self.cnames.iter().any(|c| c.contains(".privatelink."));
+        self.via_privatelink = self.cnames.iter().any(|c| c.contains(".privatelink."))
+            || self
+                .answer_name
+                .as_deref()
+                .is_some_and(|n| n.contains(".privatelink."));
         if self.addresses.is_empty()
             && self.error.is_none()
             && self.query.is_some()
@@ -70,31 +118,84 @@ impl DnsAnswer {
     }
 }
 
-fn clean(name: &str) -> String {
+/// A DNS name as kvcsi compares it: trimmed, lower case, without the trailing dot.
+pub fn clean(name: &str) -> String {
     name.trim().trim_end_matches('.').to_ascii_lowercase()
 }
 
-fn strip_port(address: &str) -> String {
-    let a = address.trim();
+/// An address without the port tools add to a server address (`10.0.0.10#53`, BusyBox's
+/// `10.0.0.10:53`, `[fd00::10]:53`) or the name old BusyBox prints after it.
+pub fn strip_port(address: &str) -> String {
+    let a = address.split_whitespace().next().unwrap_or_default();
     if let Some((ip, _)) = a.split_once('#') {
         return ip.to_owned();
     }
-    // BusyBox writes `10.0.0.10:53`; IPv6 addresses contain colons of their own.
+    if let Some(rest) = a.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest).to_owned();
+    }
+    // IPv6 addresses contain colons of their own; only one colon means `IPv4:port`.
     if a.matches(':').count() == 1 {
         return a.split(':').next().unwrap_or(a).to_owned();
     }
     a.to_owned()
 }
 
+/// The first argument of a command that is neither an option nor an option's value: the name
+/// a lookup asked for.
+pub fn query_of_command(command: Option<&str>, options_with_values: &[&str]) -> Option<String> {
+    let mut words = command?.split_whitespace().skip(1);
+    while let Some(word) = words.next() {
+        if options_with_values.contains(&word) {
+            words.next();
+            continue;
+        }
+        if word.starts_with('-') || word.starts_with('+') || word.starts_with('@') {
+            continue;
+        }
+        return Some(clean(word.trim_matches(['"', '\''])));
+    }
+    None
+}
+
+/// The normalised error of a lookup message (`NXDOMAIN`, `Non-existent domain`, ...).
+fn error_of(message: &str) -> String {
+    let m = message.trim();
+    let lower = m.to_ascii_lowercase();
+    if lower.contains("nxdomain") || lower.contains("non-existent") {
+        "NXDOMAIN".to_owned()
+    } else if lower.contains("servfail") || lower.contains("server failed") {
+        "SERVFAIL".to_owned()
+    } else if lower.contains("refused") {
+        "REFUSED".to_owned()
+    } else if lower.contains("no response")
+        || lower.contains("timed out")
+        || lower.contains("timed-out")
+    {
+        "timeout".to_owned()
+    } else if lower.contains("no answer") {
+        "NOERROR-NODATA".to_owned()
+    } else {
+        m.to_owned()
+    }
+}
+
+/// What the line being read continues, in Windows output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    None,
+    Addresses,
+    Aliases,
+}
+
 /// Parses `nslookup` output. Several lookups in one segment (each starting at `Server:`) give
 /// several facts; `command` is the command line that produced it, if seen.
+///
+/// BIND and BusyBox print the chain as `<name> canonical name = <target>` lines, then `Name:`
+/// and `Address:` pairs; BusyBox repeats the answer for its A and AAAA queries. Windows prints
+/// `Name:` (the final name), `Address:` or `Addresses:`, then `Aliases:` with the name asked
+/// for first and the chain after it, on indented lines.
 pub fn parse_nslookup(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>) {
-    let query_from_command = command.and_then(|c| {
-        c.split_whitespace()
-            .skip(1)
-            .find(|w| !w.starts_with('-'))
-            .map(clean)
-    });
+    let query_from_command = query_of_command(command, &["-type", "-q", "-port", "-timeout"]);
     let mut blocks: Vec<Vec<&Line>> = Vec::new();
     for line in lines {
         if line.text.starts_with("Server:") || blocks.is_empty() {
@@ -105,19 +206,26 @@ pub fn parse_nslookup(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>
         }
     }
     for block in blocks {
-        let mut answer = DnsAnswer {
-            tool: "nslookup",
-            ..DnsAnswer::default()
-        };
+        let mut answer = DnsAnswer::new("nslookup");
+        let mut aliases: Vec<String> = Vec::new();
         let mut in_answer = false;
-        let mut in_aliases = false;
+        let mut open = Open::None;
         let mut server_address_seen = false;
         for line in &block {
             let text = line.text.trim_end();
             let trimmed = text.trim();
+            let indented = text.starts_with(char::is_whitespace);
+            if indented && !trimmed.is_empty() && open != Open::None {
+                match open {
+                    Open::Aliases => aliases.push(clean(trimmed)),
+                    _ => answer.addresses.push(strip_port(trimmed)),
+                }
+                continue;
+            }
+            open = Open::None;
             if let Some(server) = trimmed.strip_prefix("Server:") {
                 let server = server.trim();
-                if server != "UnKnown" && server != "Unknown" {
+                if !server.eq_ignore_ascii_case("unknown") && !server.is_empty() {
                     answer.server = Some(strip_port(server));
                 }
                 continue;
@@ -128,26 +236,16 @@ pub fn parse_nslookup(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>
                 in_answer = true;
                 continue;
             }
-            if let Some(rest) = trimmed.strip_prefix("** server can't find ").or_else(|| {
-                trimmed
-                    .strip_prefix("*** ")
-                    .and_then(|r| r.split_once("can't find ").map(|(_, x)| x))
-            }) {
+            if let Some(rest) = cant_find(trimmed) {
                 let (name, error) = rest.rsplit_once(':').unwrap_or((rest, "NXDOMAIN"));
                 answer.query.get_or_insert_with(|| clean(name));
-                let error = error.trim();
-                answer.error = Some(
-                    if error.contains("Non-existent") || error.contains("NXDOMAIN") {
-                        "NXDOMAIN".to_owned()
-                    } else {
-                        error.to_owned()
-                    },
-                );
+                answer.error = Some(error_of(error));
                 continue;
             }
             if trimmed.contains("connection timed out")
                 || trimmed.contains("no servers could be reached")
-                || trimmed.contains("timed out")
+                || trimmed.starts_with("DNS request timed out")
+                || (trimmed.starts_with("***") && trimmed.contains("timed-out"))
             {
                 answer.error = Some("timeout".to_owned());
                 continue;
@@ -164,23 +262,22 @@ pub fn parse_nslookup(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>
             if let Some(name) = trimmed.strip_prefix("Name:") {
                 answer.answer_name = Some(clean(name));
                 in_answer = true;
-                in_aliases = false;
                 continue;
             }
-            if let Some(rest) = trimmed
-                .strip_prefix("Address")
-                .or_else(|| trimmed.strip_prefix("Addresses"))
-            {
-                let value = rest
-                    .trim_start_matches(|c: char| {
-                        c == 'e' || c == 's' || c.is_ascii_digit() || c == ' '
-                    })
-                    .trim_start_matches(':')
-                    .trim();
-                in_aliases = false;
+            if let Some(alias) = trimmed.strip_prefix("Aliases:") {
+                aliases.push(clean(alias));
+                open = Open::Aliases;
+                continue;
+            }
+            let address = trimmed
+                .strip_prefix("Addresses:")
+                .or_else(|| trimmed.strip_prefix("Address:"))
+                .or_else(|| numbered_address(trimmed));
+            if let Some(value) = address {
+                let value = value.trim();
                 if !in_answer && !server_address_seen {
                     server_address_seen = true;
-                    if answer.server.is_none() {
+                    if answer.server.is_none() && !value.is_empty() {
                         answer.server = Some(strip_port(value));
                     }
                     continue;
@@ -188,66 +285,76 @@ pub fn parse_nslookup(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>
                 if !value.is_empty() {
                     answer.addresses.push(strip_port(value));
                 }
-                continue;
-            }
-            if let Some(alias) = trimmed.strip_prefix("Aliases:") {
-                in_aliases = true;
-                answer.cnames.push(clean(alias));
-                continue;
-            }
-            if in_aliases && !trimmed.is_empty() && text.starts_with(char::is_whitespace) {
-                answer.cnames.push(clean(trimmed));
-                continue;
-            }
-            // Windows lists extra addresses on indented lines under `Addresses:`.
-            if in_answer
-                && text.starts_with(char::is_whitespace)
-                && trimmed.parse::<IpAddr>().is_ok()
-            {
-                answer.addresses.push(trimmed.to_owned());
+                open = Open::Addresses;
             }
         }
-        // Windows prints aliases after the final name: the query is the first alias.
+        if !aliases.is_empty() {
+            // Windows: the first alias is the name asked for, the rest are the chain, and the
+            // final name (`Name:`) ends it, as the target of the last alias.
+            answer.query.get_or_insert_with(|| aliases.remove(0));
+            answer.cnames.extend(aliases);
+            if let Some(name) = answer.answer_name.clone() {
+                answer.cnames.push(name);
+            }
+        }
+        // Without a chain the output names only the final name; the command, when seen, says
+        // what was asked.
         if answer.query.is_none() {
-            answer.query = if answer.cnames.is_empty() {
-                answer.answer_name.clone()
-            } else {
-                answer.cnames.first().cloned()
-            };
-        }
-        if let (Some(from_command), Some(query)) = (&query_from_command, &answer.query) {
-            if !answer.cnames.iter().any(|c| c == from_command)
-                && query != from_command
-                && answer.cnames.is_empty()
-                && answer.answer_name.as_deref() != Some(from_command)
-            {
-                answer.query = Some(from_command.clone());
-            }
-        }
-        if answer.query.is_none() {
-            answer.query = query_from_command.clone();
+            answer.query = query_from_command
+                .clone()
+                .or_else(|| answer.answer_name.clone());
         }
         if answer.query.is_none() && answer.addresses.is_empty() && answer.error.is_none() {
             continue;
         }
         answer.classify_addresses();
-        let first = block.first().map_or(0, |l| l.number);
-        let last = block
-            .iter()
-            .rev()
-            .find(|l| !l.text.trim().is_empty())
-            .map_or(first, |l| l.number);
-        let text = block
-            .iter()
-            .map(|l| l.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        sink.fact("dns", first, last, &text, &answer);
+        emit(&answer, &block, sink);
     }
+}
+
+/// `Address 1: 10.0.0.10 kube-dns...` (BusyBox before 1.28) gives its value.
+fn numbered_address(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("Address ")?;
+    let (number, value) = rest.split_once(':')?;
+    number.trim().parse::<u32>().is_ok().then_some(value)
+}
+
+/// The `<name>: <reason>` of `** server can't find ...` (BIND, BusyBox) or `*** <server> can't
+/// find ...` and `*** Can't find <name>: No answer` (Windows, BIND), but not Windows's
+/// `*** Can't find server name for address ...`, which is about the server's own PTR record.
+fn cant_find(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("** server can't find ").or_else(|| {
+        let stars = line.strip_prefix("*** ")?;
+        if stars.starts_with("Can't find server name") {
+            return None;
+        }
+        stars
+            .split_once("can't find ")
+            .or_else(|| stars.split_once("Can't find "))
+            .map(|(_, rest)| rest)
+    })?;
+    Some(rest.trim())
+}
+
+/// Records a `dns` fact spanning the block's lines.
+pub fn emit(answer: &DnsAnswer, block: &[&Line], sink: &mut Sink<'_>) {
+    let first = block.first().map_or(0, |l| l.number);
+    let last = block
+        .iter()
+        .rev()
+        .find(|l| !l.text.trim().is_empty())
+        .map_or(first, |l| l.number);
+    let text = block
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    sink.fact("dns", first, last, &text, answer);
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -52,6 +52,12 @@ pub struct DescribedPod {
     pub csi_volumes: Vec<CsiVolume>,
     /// Where this came from.
     pub source: &'static str,
+    /// The pod's service account (workload identity federates on it).
+    pub service_account: Option<String>,
+    /// The node's IP (the `/IP` suffix of `Node:`).
+    pub node_ip: Option<String>,
+    /// The pod's IP, when it has one.
+    pub ip: Option<String>,
 }
 
 /// A CSI inline volume of a pod.
@@ -110,50 +116,47 @@ pub fn parse_describe(lines: &[Line], sink: &mut Sink<'_>) {
         ..DescribedPod::default()
     };
     let mut first_line = None;
-    let mut current_volume: Option<CsiVolume> = None;
-    let mut in_events = false;
+    let mut section = Section::Fields;
+    let mut volumes = VolumeReader::default();
     let mut rows: Vec<(Unit, KubeEvent)> = Vec::new();
     for line in lines {
         let text = line.text.as_str();
-        if !in_events {
-            let field = |name: &str| text.strip_prefix(name).map(|v| v.trim().to_owned());
-            if let Some(name) = field("Name:") {
-                if pod.name.is_empty() {
-                    pod.name = name;
-                    first_line = Some(line.number);
+        if section != Section::Events {
+            // An unindented `Key:` line starts a top-level field or section; everything indented
+            // belongs to the section above it, so container names are never taken for volumes.
+            if !text.starts_with([' ', '\t']) && !text.trim().is_empty() {
+                section = Section::Fields;
+                let field = |name: &str| {
+                    text.strip_prefix(name)
+                        .map(|v| v.trim().to_owned())
+                        .filter(|v| !v.is_empty() && v != "<none>")
+                };
+                if text.starts_with("Name:") {
+                    if pod.name.is_empty() {
+                        pod.name = field("Name:").unwrap_or_default();
+                        first_line = Some(line.number);
+                    }
+                } else if let Some(ns) = field("Namespace:") {
+                    pod.namespace.get_or_insert(ns);
+                } else if let Some(node) = field("Node:") {
+                    let (name, ip) = node.split_once('/').unwrap_or((node.as_str(), ""));
+                    pod.node = Some(name.to_owned()).filter(|n| !n.is_empty() && n != "<none>");
+                    pod.node_ip = Some(ip.to_owned()).filter(|ip| !ip.is_empty());
+                } else if let Some(status) = field("Status:") {
+                    pod.status.get_or_insert(status);
+                } else if let Some(account) = field("Service Account:") {
+                    pod.service_account.get_or_insert(account);
+                } else if let Some(ip) = field("IP:") {
+                    pod.ip.get_or_insert(ip);
+                } else if text.starts_with("Volumes:") {
+                    section = Section::Volumes;
+                } else if text.starts_with("Events:") {
+                    section = Section::Events;
                 }
-            } else if let Some(ns) = field("Namespace:") {
-                pod.namespace.get_or_insert(ns);
-            } else if let Some(node) = field("Node:") {
-                pod.node = node
-                    .split('/')
-                    .next()
-                    .map(str::to_owned)
-                    .filter(|n| !n.is_empty() && n != "<none>");
-            } else if let Some(status) = field("Status:") {
-                pod.status.get_or_insert(status);
-            } else if text.starts_with("Events:") {
-                in_events = true;
-                if let Some(volume) = current_volume.take() {
-                    pod.csi_volumes.push(volume);
-                }
-            } else if let Some(rest) = volume_header(text) {
-                if let Some(volume) = current_volume.take() {
-                    pod.csi_volumes.push(volume);
-                }
-                current_volume = Some(CsiVolume {
-                    name: rest,
-                    ..CsiVolume::default()
-                });
-            } else if let Some(volume) = current_volume.as_mut() {
-                let t = text.trim();
-                if let Some(driver) = t.strip_prefix("Driver:") {
-                    volume.driver = Some(driver.trim().to_owned());
-                } else if let Some(attrs) = t.strip_prefix("VolumeAttributes:") {
-                    volume.secret_provider_class = attr(attrs);
-                } else if let Some(spc) = t.strip_prefix("secretProviderClass=") {
-                    volume.secret_provider_class = Some(spc.trim().to_owned());
-                }
+                continue;
+            }
+            if section == Section::Volumes {
+                volumes.feed(text);
             }
             continue;
         }
@@ -198,9 +201,7 @@ pub fn parse_describe(lines: &[Line], sink: &mut Sink<'_>) {
             }
         }
     }
-    if let Some(volume) = current_volume.take() {
-        pod.csi_volumes.push(volume);
-    }
+    pod.csi_volumes = volumes.finish();
     for (unit, mut event) in rows {
         enrich(&mut event);
         sink.fact("events", unit.first, unit.last, &unit.text, &event);
@@ -214,6 +215,67 @@ pub fn parse_describe(lines: &[Line], sink: &mut Sink<'_>) {
             &format!("Name: {}", pod.name),
             &pod,
         );
+    }
+}
+
+/// Where in `kubectl describe pod` output a line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    /// Top-level fields and sections kvcsi does not read (Containers, Conditions, ...).
+    Fields,
+    /// The `Volumes:` section.
+    Volumes,
+    /// The `Events:` section.
+    Events,
+}
+
+/// Reads the `Volumes:` section: `  <name>:` starts a volume, its indented lines describe it;
+/// only CSI volumes are kept.
+#[derive(Debug, Default)]
+struct VolumeReader {
+    current: Option<(CsiVolume, bool)>,
+    done: Vec<CsiVolume>,
+}
+
+impl VolumeReader {
+    fn feed(&mut self, text: &str) {
+        if let Some(name) = volume_header(text) {
+            self.flush();
+            self.current = Some((
+                CsiVolume {
+                    name,
+                    ..CsiVolume::default()
+                },
+                false,
+            ));
+            return;
+        }
+        let Some((volume, is_csi)) = self.current.as_mut() else {
+            return;
+        };
+        let t = text.trim();
+        if let Some(kind) = t.strip_prefix("Type:") {
+            *is_csi = kind.trim().starts_with("CSI");
+        } else if let Some(driver) = t.strip_prefix("Driver:") {
+            volume.driver = Some(driver.trim().to_owned()).filter(|d| !d.is_empty());
+        } else if let Some(attrs) = t.strip_prefix("VolumeAttributes:") {
+            volume.secret_provider_class = attr(attrs);
+        } else if let Some(spc) = t.strip_prefix("secretProviderClass=") {
+            volume.secret_provider_class = Some(spc.trim().to_owned());
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Some((volume, is_csi)) = self.current.take() {
+            if is_csi || volume.driver.is_some() {
+                self.done.push(volume);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<CsiVolume> {
+        self.flush();
+        self.done
     }
 }
 

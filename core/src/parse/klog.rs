@@ -137,6 +137,51 @@ pub fn parse(line: &str) -> Option<LogRecord> {
     None
 }
 
+/// Parses a record: its first line (prefixes already split off) and the lines that continue it.
+///
+/// klog's structured style prints a multi-line value as `key=<`, the value's lines each indented
+/// by one tab, and a line ` >` that closes it and may carry further pairs; those values become
+/// fields. Other continuation lines (wrapped messages, printf-style dumps) extend the message.
+pub fn parse_unit<'a>(first: &str, more: impl Iterator<Item = &'a str>) -> Option<LogRecord> {
+    let mut record = parse(first)?;
+    let mut open = (record.format == "klog-structured")
+        .then(|| open_block_key(first))
+        .flatten();
+    let mut block: Vec<&str> = Vec::new();
+    for line in more {
+        let Some(key) = open.clone() else {
+            record.message.push('\n');
+            record.message.push_str(line);
+            continue;
+        };
+        if let Some(after) = line.strip_prefix(" >") {
+            record.fields.insert(key, block.join("\n"));
+            block.clear();
+            record.fields.extend(key_values(after));
+            open = open_block_key(after);
+        } else {
+            block.push(line.strip_prefix('\t').unwrap_or(line));
+        }
+    }
+    // A block cut off by the end of the paste still says what it held.
+    if let Some(key) = open {
+        if !block.is_empty() {
+            record.fields.insert(key, block.join("\n"));
+        }
+    }
+    if record.pod.is_none() {
+        record.pod = record.fields.get("pod").cloned();
+    }
+    Some(record)
+}
+
+/// The key of a multi-line value that a structured klog line opens at its end (`err=<`).
+fn open_block_key(line: &str) -> Option<String> {
+    let head = line.trim_end().strip_suffix("=<")?;
+    let key = head.rsplit(char::is_whitespace).next()?;
+    (!key.is_empty() && !key.contains(['"', '='])).then(|| key.to_owned())
+}
+
 /// Reads a Go-quoted string at the start of `text`; returns it unescaped and the rest.
 fn quoted(text: &str) -> (String, &str) {
     let mut out = String::new();
@@ -217,6 +262,30 @@ mod tests {
             r.fields["err"].contains("\"system:serviceaccount:default:secrets-store-csi-driver\"")
         );
         assert_eq!(r.pod.as_deref(), Some("default/busybox"));
+    }
+
+    #[test]
+    fn reads_multi_line_values() {
+        let first = r#"E1120 18:41:06.194117       1 nodeserver.go:242] "failed to mount secrets store object content" err=<"#;
+        let more = [
+            "\trpc error: code = Unknown desc = failed to mount objects",
+            "\tRESPONSE 403: 403 Forbidden",
+            r#" > pod="default/busybox" isRemountRequest=false"#,
+        ];
+        let r = parse_unit(first, more.into_iter()).unwrap();
+        assert_eq!(r.message, "failed to mount secrets store object content");
+        assert_eq!(
+            r.fields["err"],
+            "rpc error: code = Unknown desc = failed to mount objects\nRESPONSE 403: 403 Forbidden"
+        );
+        assert_eq!(r.fields["isRemountRequest"], "false");
+        assert_eq!(r.pod.as_deref(), Some("default/busybox"));
+        let r = parse_unit(
+            "I1029 17:36:41.902781       1 provider.go:223] objects: array:",
+            ["  - |", "    objectName: x"].into_iter(),
+        )
+        .unwrap();
+        assert_eq!(r.message, "objects: array:\n  - |\n    objectName: x");
     }
 
     #[test]

@@ -260,8 +260,12 @@ pub fn extract(text: &str) -> Option<KvError> {
     if text.contains("Identity not found") && error.description.is_none() {
         error.description = Some("Identity not found".to_owned());
     }
+    // A lone `"code": "..."` is a Key Vault error only inside an error body: `az aks show`
+    // prints `"powerState": {"code": "Running"}`, and that says nothing about Key Vault.
+    let code_is_error = error.code.is_some()
+        && (error.format != "json" || text.contains("error") || text.contains("Error"));
     let meaningful = error.status.is_some()
-        || error.code.is_some()
+        || code_is_error
         || !error.aadsts.is_empty()
         || !error.akv.is_empty()
         || error.description.is_some()
@@ -334,5 +338,8 @@ mod tests {
         .unwrap();
         assert_eq!((e.status, e.service), (Some(404), Some("nmi")));
         assert!(extract("I1029 all good, mounted 3 objects").is_none());
+        assert!(extract(r#"        "code": "Running""#).is_none());
+        let e = extract(r#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) x was not found in this key vault."}}"#).unwrap();
+        assert_eq!(e.code.as_deref(), Some("SecretNotFound"));
     }
 }

@@ -1,11 +1,15 @@
 //! Parsers: from the lines of a segment to facts. One module per format; none knows of rules.
 
+pub mod curl;
+pub mod dig;
 pub mod dns;
 pub mod events;
+pub mod host;
 pub mod json;
 pub mod klog;
 pub mod kv_error;
 pub mod objects;
+pub mod powershell;
 pub mod table;
 pub mod tcp;
 pub mod tree;
@@ -16,6 +20,7 @@ use crate::evidence::Location;
 use crate::facts::{Fact, Facts};
 use crate::report::Diagnostic;
 use crate::text::lines::Line;
+use crate::text::normalize::{split_prefix, LinePrefix};
 use serde::Serialize;
 
 /// Where parsers put what they find.
@@ -103,20 +108,30 @@ fn is_continuation(text: &str) -> bool {
 }
 
 /// Groups the lines of a segment into records: log and text segments join wrapped lines.
+///
+/// `kubectl logs --prefix`, `--timestamps` and stern repeat their prefix on every line,
+/// continuations included; a continuation joins the record above it when both come from the
+/// same container, and only its text after the prefix is kept, so a record reads as the
+/// container wrote it.
 pub fn units(lines: &[Line], kind: SegmentKind) -> Vec<Unit> {
     let joins = matches!(kind, SegmentKind::Log | SegmentKind::Text);
     let mut units: Vec<Unit> = Vec::new();
+    let mut unit_prefix = LinePrefix::default();
     for line in lines {
-        if joins && is_continuation(&line.text) {
+        let (prefix, rest) = split_prefix(&line.text);
+        let same_source =
+            prefix.pod == unit_prefix.pod && prefix.container == unit_prefix.container;
+        if joins && same_source && is_continuation(rest) {
             if let Some(unit) = units.last_mut() {
                 if unit.last + 1 == line.number && line.number - unit.first < MAX_UNIT_LINES {
                     unit.last = line.number;
                     unit.text.push('\n');
-                    unit.text.push_str(&line.text);
+                    unit.text.push_str(rest);
                     continue;
                 }
             }
         }
+        unit_prefix = prefix;
         if line.text.trim().is_empty() {
             continue;
         }
@@ -160,7 +175,16 @@ pub fn parse_segment(
         SegmentKind::DescribePod => events::parse_describe(seg_lines, sink),
         SegmentKind::EventsTable => events::parse_table(seg_lines, sink),
         SegmentKind::Nslookup => dns::parse_nslookup(seg_lines, command, sink),
+        SegmentKind::Dig => dig::parse_dig(seg_lines, command, sink),
+        SegmentKind::Host => host::parse_host(seg_lines, command, sink),
+        SegmentKind::ResolveDnsName => {
+            powershell::parse_resolve_dns_name(seg_lines, command, sink);
+        }
         SegmentKind::Nc => tcp::parse_nc(seg_lines, command, sink),
+        SegmentKind::TestNetConnection => {
+            powershell::parse_test_net_connection(seg_lines, command, sink);
+        }
+        SegmentKind::Curl => curl::parse_curl(seg_lines, command, sink),
         SegmentKind::Json => parse_json(seg_lines, sink),
         SegmentKind::Yaml => parse_yaml(seg_lines, sink),
         SegmentKind::Table => parse_table(seg_lines, sink),
