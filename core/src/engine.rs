@@ -110,7 +110,7 @@ impl EngineBuilder {
             owner: KV_EXTRACTOR.to_owned(),
             name: "kv_error".to_owned(),
             literals: kv_error::LITERALS.iter().map(|s| (*s).to_owned()).collect(),
-            regex: None,
+            regex: Some(kv_error::CONFIRM.to_owned()),
         }];
         let mut rule_patterns = Vec::new();
         for (rule_index, rule) in rules.rules.iter().enumerate() {
@@ -185,7 +185,13 @@ impl Engine {
 
     /// Starts a streaming check.
     pub fn session(&self, options: &Options) -> Session<'_> {
-        Session::new(self, options.clone())
+        Session::new(EngineRef::Borrowed(self), options.clone())
+    }
+
+    /// Starts a streaming check that holds a share of the engine instead of a borrow, for
+    /// callers whose session object must own what it uses (a Python or JavaScript object).
+    pub fn session_shared(self: &Arc<Self>, options: &Options) -> Session<'static> {
+        Session::new(EngineRef::Shared(Arc::clone(self)), options.clone())
     }
 
     /// Checks evidence held in memory.
@@ -251,10 +257,29 @@ pub struct FactsView {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// How a session holds its engine: borrowed ([`Engine::session`]) or shared
+/// ([`Engine::session_shared`]).
+#[derive(Debug)]
+enum EngineRef<'e> {
+    Borrowed(&'e Engine),
+    Shared(Arc<Engine>),
+}
+
+impl std::ops::Deref for EngineRef<'_> {
+    type Target = Engine;
+
+    fn deref(&self) -> &Engine {
+        match self {
+            Self::Borrowed(engine) => engine,
+            Self::Shared(engine) => engine,
+        }
+    }
+}
+
 /// One check in progress: feed named chunks, then [`Session::finish`].
 #[derive(Debug)]
 pub struct Session<'e> {
-    engine: &'e Engine,
+    engine: EngineRef<'e>,
     options: Options,
     streams: BTreeMap<String, Stream>,
     facts: Facts,
@@ -265,10 +290,9 @@ pub struct Session<'e> {
 }
 
 impl<'e> Session<'e> {
-    fn new(engine: &'e Engine, options: Options) -> Self {
+    fn new(engine: EngineRef<'e>, options: Options) -> Self {
         let cap = engine.input_limits.samples_per_pattern;
         Self {
-            engine,
             options,
             streams: BTreeMap::new(),
             facts: Facts::new(engine.input_limits.max_facts_per_kind),
@@ -278,6 +302,7 @@ impl<'e> Session<'e> {
             diagnostics: Vec::new(),
             stats: Stats::default(),
             segments: Vec::new(),
+            engine,
         }
     }
 
@@ -701,7 +726,7 @@ impl<'e> Session<'e> {
     /// Ends all streams, runs the rules and builds the report.
     pub fn finish(mut self) -> Report {
         self.end_all();
-        let engine = self.engine;
+        let engine = &self.engine;
         if let Some(error) = &engine.matcher_error {
             self.diagnostics.push(Diagnostic::new("matcher-error", format!("the pattern matcher could not be built ({error}); rule patterns matched nothing")));
         }

@@ -29,6 +29,10 @@ pub const LITERALS: &[&str] = &[
     "context deadline exceeded",
 ];
 
+/// Confirms a candidate line really carries an error: successful statuses (`StatusCode=200`,
+/// common in info lines) are decoys of the literal prefilter and must stay cheap to reject.
+pub const CONFIRM: &str = r#"StatusCode=(?:0\b|[3-5]\d\d)|Status=[3-5]\d\d|Status Code = '?[3-5]|RESPONSE [3-5]\d\d|ERROR CODE|AADSTS\d|AKV1\d|InnerError|\\?"code\\?"\s*:|Identity not found|nmi response failed|error_description|no such host|i/o timeout|context deadline exceeded"#;
+
 /// The fields of a `kv_errors` fact.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct KvError {

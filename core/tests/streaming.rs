@@ -1,0 +1,104 @@
+//! The session is the primary API: chunking must not change the result, names may interleave,
+//! the same files in any order give byte-identical JSON, and memory stays flat however large
+//! the input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use kvcsi_core::{Engine, Evidence, Options};
+use std::path::Path;
+
+fn example() -> Vec<Evidence> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/private-endpoint");
+    let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    names.into_iter().map(|p| Evidence::new(format!("private-endpoint/{}", p.file_name().unwrap().to_string_lossy()), std::fs::read(&p).unwrap())).collect()
+}
+
+#[test]
+fn chunk_size_does_not_change_the_report() {
+    let engine = Engine::builtin().unwrap();
+    let evidence = example();
+    let whole = engine.check(&evidence, &Options::default()).to_json();
+    for chunk in [1, 7, 4096] {
+        let mut session = engine.session(&Options::default());
+        // Interleave the streams chunk by chunk.
+        let longest = evidence.iter().map(|e| e.bytes.len()).max().unwrap();
+        let mut offset = 0;
+        while offset < longest {
+            for e in &evidence {
+                if offset < e.bytes.len() {
+                    session.feed(&e.name, &e.bytes[offset..(offset + chunk).min(e.bytes.len())]);
+                }
+            }
+            offset += chunk;
+        }
+        assert_eq!(session.finish().to_json(), whole, "chunk size {chunk}");
+    }
+}
+
+#[test]
+fn file_order_does_not_change_the_report() {
+    let engine = Engine::builtin().unwrap();
+    let mut evidence = example();
+    let forward = engine.check(&evidence, &Options::default()).to_json();
+    evidence.reverse();
+    assert_eq!(engine.check(&evidence, &Options::default()).to_json(), forward);
+}
+
+#[test]
+fn crlf_and_colour_do_not_change_findings() {
+    let engine = Engine::builtin().unwrap();
+    let plain = engine.check(&example(), &Options::default());
+    let decorated: Vec<Evidence> = example()
+        .into_iter()
+        .map(|e| {
+            let text = String::from_utf8(e.bytes).unwrap();
+            let crlf = text.lines().map(|l| if l.starts_with("Events:") { format!("\x1b[1m{l}\x1b[0m") } else { l.to_owned() }).collect::<Vec<_>>().join("\r\n");
+            Evidence::new(e.name, crlf)
+        })
+        .collect();
+    let report = engine.check(&decorated, &Options::default());
+    let rules = |r: &kvcsi_core::Report| r.findings.iter().map(|f| (f.rule.clone(), f.severity)).collect::<Vec<_>>();
+    assert_eq!(rules(&report), rules(&plain));
+}
+
+/// Peak resident memory of this process, from /proc (Linux only).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Feeds `total` bytes of realistic provider log through one session in 1 MiB chunks.
+fn feed_generated(engine: &Engine, total: usize) -> kvcsi_core::Report {
+    let info = "I1029 17:37:42.461313       1 server.go:139] \"mount request succeeded\" pod=\"default/app-7d4b9c\" secretProviderClass=\"azure-kv\" StatusCode=200\n";
+    let error = "E1029 17:37:42.461313       1 server.go:54] failed to process mount request, error: keyvault.BaseClient#GetSecret: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403 Code=\"Forbidden\" Message=\"Public network access is disabled\" InnerError={\"code\":\"ForbiddenByConnection\"}\n";
+    let mut chunk = String::with_capacity(1 << 20);
+    let mut n = 0;
+    while chunk.len() + error.len() < (1 << 20) {
+        chunk.push_str(if n % 5000 == 0 { error } else { info });
+        n += 1;
+    }
+    let mut session = engine.session(&Options::default());
+    let mut fed = 0;
+    while fed < total {
+        session.feed("provider.log", chunk.as_bytes());
+        fed += chunk.len();
+    }
+    session.finish()
+}
+
+#[test]
+#[ignore = "feeds 1 GiB; run in release: cargo test --release -p kvcsi-core --test streaming -- --ignored"]
+fn memory_stays_flat_for_a_gigabyte() {
+    let engine = Engine::builtin().unwrap();
+    let small = feed_generated(&engine, 100 << 20);
+    let after_small = peak_rss_kib().unwrap();
+    let large = feed_generated(&engine, 1 << 30);
+    let after_large = peak_rss_kib().unwrap();
+    assert!(large.stats.bytes >= 1 << 30);
+    assert!(large.stats.candidate_lines > small.stats.candidate_lines * 9);
+    let growth = after_large.saturating_sub(after_small);
+    eprintln!("peak RSS after 100 MiB: {after_small} KiB; after 1 GiB: {after_large} KiB; growth {growth} KiB");
+    assert!(growth < 8 * 1024, "memory grew by {growth} KiB between 100 MiB and 1 GiB");
+    assert!(after_large < 128 * 1024, "peak RSS {after_large} KiB");
+}
