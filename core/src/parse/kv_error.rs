@@ -12,9 +12,19 @@ use std::sync::LazyLock;
 
 /// Literals that make a line worth normalising; the scanner uses them as one built-in pattern.
 pub const LITERALS: &[&str] = &[
-    "StatusCode=",
-    "Status=",
-    "RESPONSE ",
+    // Statuses are spelled out by their first digit: info lines often carry `StatusCode=200`,
+    // and a literal that matched those would make every line a candidate.
+    "StatusCode=0",
+    "StatusCode=3",
+    "StatusCode=4",
+    "StatusCode=5",
+    "Status=3",
+    "Status=4",
+    "Status=5",
+    "Status Code = ",
+    "RESPONSE 3",
+    "RESPONSE 4",
+    "RESPONSE 5",
     "ERROR CODE",
     "AADSTS",
     "AKV1",
