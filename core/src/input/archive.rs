@@ -369,6 +369,13 @@ impl ArchiveDecoder {
                 }
             }
             let sink = decoder.get_mut();
+            if sink.is_tar.is_none() && !sink.header.is_empty() {
+                // A plain gzip file shorter than one tar block: the bytes are the evidence.
+                sink.plain_started = true;
+                let bytes = std::mem::take(&mut sink.header);
+                sink.events.push(ArchiveEvent::Begin(String::new()));
+                sink.events.push(ArchiveEvent::Data(bytes));
+            }
             for event in sink.events.drain(..) {
                 on_event(event);
             }
