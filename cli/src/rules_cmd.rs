@@ -40,6 +40,8 @@ pub enum RulesCommand {
         /// Rule files or folders; the built-in rules when omitted.
         paths: Vec<String>,
     },
+    /// Print the definitions file of the rule API for editors (rhai .d.rhai format).
+    Definitions,
 }
 
 pub fn run(command: RulesCommand) -> Result<u8> {
@@ -161,6 +163,10 @@ pub fn run(command: RulesCommand) -> Result<u8> {
             Ok(if failed == 0 { 0 } else { 1 })
         }
         RulesCommand::Test { paths } => test(&paths),
+        RulesCommand::Definitions => {
+            out.write_all(kvcsi_core::rule::definitions().as_bytes())?;
+            Ok(0)
+        }
     }
 }
 

@@ -44,6 +44,12 @@ impl Default for InputLimits {
 }
 
 /// Limits on rule scripts. Rhai's own defaults are unlimited, so each is set explicitly.
+///
+/// Two kinds of size limit apply. The `max_*_size` limits bound what a rule keeps in one
+/// variable (checked by the sandbox on every variable access) and `max_memory` bounds the total
+/// a rule holds beyond the facts it was given. The `max_value_*` ceilings are rhai's own checks,
+/// applied to every value a function returns or a method runs on, facts included: they must hold
+/// the largest fact array a check passes to rules, so they are larger.
 #[derive(Debug, Clone)]
 pub struct ScriptLimits {
     /// Operations one rule may run per call.
@@ -52,12 +58,21 @@ pub struct ScriptLimits {
     pub max_call_levels: usize,
     /// Expression nesting at global level and inside functions.
     pub max_expr_depth: (usize, usize),
-    /// Longest string a rule may build.
+    /// Longest string a rule may keep in a variable.
     pub max_string_size: usize,
-    /// Largest array.
+    /// Most items of an array (or bytes of a BLOB) a rule may keep in a variable.
     pub max_array_size: usize,
-    /// Largest object map.
+    /// Most entries of an object map a rule may keep in a variable.
     pub max_map_size: usize,
+    /// Bytes (estimated) a rule may hold in all its variables together, beyond the facts and
+    /// matches it was given; also bounds how deeply values may nest.
+    pub max_memory: usize,
+    /// Ceiling on the string bytes inside one value (facts included). 400 log facts of 3 KiB
+    /// lines, each with its text and message, come to 2.4 MiB, and a rule indexing them by
+    /// location holds twice that in one map.
+    pub max_value_string_size: usize,
+    /// Ceiling on the array items and map entries inside one value (facts included).
+    pub max_value_items: usize,
     /// Functions one rule file may define.
     pub max_functions: usize,
     /// Variables in scope at once.
@@ -73,9 +88,12 @@ impl Default for ScriptLimits {
             max_operations: 2_000_000,
             max_call_levels: 48,
             max_expr_depth: (64, 64),
-            max_string_size: 256 * 1024,
+            max_string_size: 1024 * 1024,
             max_array_size: 20_000,
             max_map_size: 20_000,
+            max_memory: 64 * 1024 * 1024,
+            max_value_string_size: 16 * 1024 * 1024,
+            max_value_items: 1_000_000,
             max_functions: 256,
             max_variables: 1_000,
             wall_clock: Duration::from_millis(1_000),

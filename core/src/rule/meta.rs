@@ -1,16 +1,38 @@
 //! Rule metadata: read from `fn meta()` once at load, validated, then immutable.
+//!
+//! Validation walks the map `meta()` returned field by field before converting it, so an error
+//! names the field, says what was expected and points at the line and column of that field in
+//! the rule file.
 
-use super::{sandbox, RuleSource};
+use super::{sandbox, RuleOrigin, RuleSource};
 use crate::error::RuleError;
 use crate::facts::FACT_KINDS;
 use crate::limits::ScriptLimits;
 use crate::report::Severity;
-use rhai::{CallFnOptions, Dynamic, Engine, Scope, AST};
+use rhai::{Array, CallFnOptions, Dynamic, Engine, ImmutableString, Map, Scope, AST};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The metadata API version this kvcsi reads.
 pub const API_VERSION: i64 = 1;
+
+/// The metadata fields, in the order the documentation lists them.
+pub const FIELDS: &[&str] = &[
+    "api_version",
+    "id",
+    "severity",
+    "cause",
+    "needs",
+    "supersedes",
+    "references",
+    "patterns",
+    "text",
+    "commands",
+    "tags",
+];
+
+/// Languages a rule's texts may be written in.
+pub const LANGS: &[&str] = &["en", "ja"];
 
 /// A pattern as a rule declares it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,12 +95,416 @@ impl RuleMeta {
     }
 }
 
-/// Finds where `needle` occurs in `text`, as a 1-based line and column.
-fn locate(text: &str, needle: &str) -> (Option<usize>, Option<usize>) {
-    text.lines()
-        .enumerate()
-        .find_map(|(i, line)| line.find(needle).map(|c| (Some(i + 1), Some(c + 1))))
-        .unwrap_or((None, None))
+/// Where `fn meta` starts in the rule text (byte offset), or 0.
+fn meta_start(text: &str) -> usize {
+    text.find("fn meta").unwrap_or(0)
+}
+
+/// 1-based line and column of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(before.chars().count(), |p| {
+        before.get(p + 1..).unwrap_or_default().chars().count()
+    }) + 1;
+    (line, column)
+}
+
+/// Finds a key as written in a map literal (`key:` or `"key":`) at or after `from`.
+fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {
+    let mut at = from;
+    while let Some(found) = text.get(at..).and_then(|rest| rest.find(key)) {
+        let start = at + found;
+        let end = start + key.len();
+        let before = text.get(..start).and_then(|b| b.chars().next_back());
+        let quoted = before == Some('"') && text.get(end..).is_some_and(|a| a.starts_with('"'));
+        let after_start = if quoted { end + 1 } else { end };
+        let ident_before = before.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let colon = text
+            .get(after_start..)
+            .is_some_and(|a| a.trim_start().starts_with(':'));
+        if colon && (quoted || !ident_before) {
+            return Some(if quoted { start - 1 } else { start });
+        }
+        at = end;
+    }
+    None
+}
+
+/// The position of a field given by its path of keys (`["patterns", "p", "regex"]`): each key
+/// is searched after the previous one, inside `fn meta`. Falls back to the deepest key found.
+fn locate(text: &str, path: &[&str]) -> (Option<usize>, Option<usize>) {
+    let mut at = meta_start(text);
+    let mut found = None;
+    for key in path {
+        match find_key(text, at, key) {
+            Some(offset) => {
+                found = Some(offset);
+                at = offset + key.len();
+            }
+            None => break,
+        }
+    }
+    let offset = found.or_else(|| text.find("fn meta"));
+    match offset {
+        Some(offset) => {
+            let (l, c) = line_column(text, offset);
+            (Some(l), Some(c))
+        }
+        None => (None, None),
+    }
+}
+
+/// The closest candidate to `word` by edit distance, if it is close enough to be a typo.
+pub(crate) fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut previous = row.first().copied().unwrap_or(0);
+            if let Some(first) = row.first_mut() {
+                *first = i + 1;
+            }
+            for (j, cb) in b.iter().enumerate() {
+                let above = row.get(j + 1).copied().unwrap_or(0);
+                let left = row.get(j).copied().unwrap_or(0);
+                let cost = usize::from(ca != *cb);
+                let value = (above + 1).min(left + 1).min(previous + cost);
+                previous = above;
+                if let Some(cell) = row.get_mut(j + 1) {
+                    *cell = value;
+                }
+            }
+        }
+        row.last().copied().unwrap_or(usize::MAX)
+    }
+    candidates
+        .iter()
+        .map(|c| (distance(word, c), *c))
+        .filter(|(d, c)| *d <= (c.len() / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// A metadata problem: the path of the field, what is wrong, how to fix it.
+struct Problem {
+    path: Vec<String>,
+    message: String,
+    hint: String,
+}
+
+fn problem(path: &[&str], message: impl Into<String>, hint: impl Into<String>) -> Problem {
+    Problem {
+        path: path.iter().map(|s| (*s).to_owned()).collect(),
+        message: message.into(),
+        hint: hint.into(),
+    }
+}
+
+fn type_of(value: &Dynamic) -> &'static str {
+    if value.is_unit() {
+        "()"
+    } else if value.is_string() {
+        "a string"
+    } else if value.is_int() {
+        "an integer"
+    } else if value.is_float() {
+        "a float"
+    } else if value.is_bool() {
+        "a bool"
+    } else if value.is_array() {
+        "an array"
+    } else if value.is_map() {
+        "a map"
+    } else {
+        "another type"
+    }
+}
+
+fn string_of(value: &Dynamic) -> Option<String> {
+    value.read_lock::<ImmutableString>().map(|s| s.to_string())
+}
+
+fn strings(value: &Dynamic, path: &[&str]) -> Result<Vec<String>, Problem> {
+    let dotted = path.join(".");
+    let Some(array) = value.read_lock::<Array>() else {
+        return Err(problem(
+            path,
+            format!(
+                "{dotted} must be an array of strings, not {}",
+                type_of(value)
+            ),
+            format!("e.g. {dotted}: [\"...\"]"),
+        ));
+    };
+    array
+        .iter()
+        .map(|item| {
+            string_of(item).ok_or_else(|| {
+                problem(
+                    path,
+                    format!("{dotted} holds {}; only strings are allowed", type_of(item)),
+                    format!("e.g. {dotted}: [\"...\"]"),
+                )
+            })
+        })
+        .collect()
+}
+
+fn string_map(value: &Dynamic, path: &[&str]) -> Result<BTreeMap<String, String>, Problem> {
+    let dotted = path.join(".");
+    let Some(map) = value.read_lock::<Map>() else {
+        return Err(problem(
+            path,
+            format!("{dotted} must be a map of strings, not {}", type_of(value)),
+            format!("e.g. {dotted}: #{{ key: \"...\" }}"),
+        ));
+    };
+    let mut out = BTreeMap::new();
+    for (key, item) in map.iter() {
+        let Some(text) = string_of(item) else {
+            let mut at: Vec<&str> = path.to_vec();
+            at.push(key.as_str());
+            return Err(problem(
+                &at,
+                format!("{dotted}.{key} must be a string, not {}", type_of(item)),
+                "texts and commands are strings; use {param} placeholders for values",
+            ));
+        };
+        out.insert(key.to_string(), text);
+    }
+    Ok(out)
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
+/// Checks the map `meta()` returned and converts it.
+fn validate(value: &Dynamic, check_regexes: bool) -> Result<RuleMeta, Problem> {
+    let Some(map) = value.read_lock::<Map>() else {
+        return Err(problem(
+            &[],
+            format!("meta() returned {}; it must return a map", type_of(value)),
+            "end meta() with a map literal: #{ api_version: 1, id: \"...\", ... }",
+        ));
+    };
+    for key in map.keys() {
+        if !FIELDS.contains(&key.as_str()) {
+            let hint = match suggest(key, FIELDS) {
+                Some(s) => format!("did you mean `{s}`? The fields are: {}", FIELDS.join(", ")),
+                None => format!("the fields are: {}", FIELDS.join(", ")),
+            };
+            return Err(problem(
+                &[key.as_str()],
+                format!("unknown metadata field `{key}`"),
+                hint,
+            ));
+        }
+    }
+    let field = |name: &str| map.get(name).filter(|v| !v.is_unit());
+    let required = |name: &str, example: &str| {
+        field(name).ok_or_else(|| {
+            problem(
+                &[],
+                format!("the metadata field `{name}` is missing"),
+                format!("add {name}: {example}"),
+            )
+        })
+    };
+
+    let version = required("api_version", "1")?;
+    if version.as_int().ok() != Some(API_VERSION) {
+        return Err(problem(
+            &["api_version"],
+            format!("api_version {version} is not supported (this kvcsi reads {API_VERSION})"),
+            "set api_version: 1",
+        ));
+    }
+
+    let id_value = required("id", "\"my-org-rule\"")?;
+    let id = string_of(id_value).ok_or_else(|| {
+        problem(
+            &["id"],
+            format!("id must be a string, not {}", type_of(id_value)),
+            "e.g. id: \"my-org-spc-naming\"",
+        )
+    })?;
+    if !is_kebab(&id) {
+        return Err(problem(
+            &["id"],
+            format!("id '{id}' must be kebab-case (a-z, 0-9 and -)"),
+            "e.g. id: \"my-org-spc-naming\"",
+        ));
+    }
+
+    let severity_value = required("severity", "\"error\"")?;
+    let severity = match string_of(severity_value).as_deref() {
+        Some("error") => Severity::Error,
+        Some("warning") => Severity::Warning,
+        Some("info") => Severity::Info,
+        _ => return Err(problem(
+            &["severity"],
+            format!("severity {severity_value:?} is not one of \"error\", \"warning\", \"info\""),
+            "error: the mount fails because of it; warning: likely a problem; info: worth knowing",
+        )),
+    };
+
+    let cause = match field("cause") {
+        None => None,
+        Some(value) => match value.as_int() {
+            Ok(n @ 1..=9) => u8::try_from(n).ok(),
+            _ => {
+                return Err(problem(
+                    &["cause"],
+                    format!("cause {value} is not one of the article's causes 1 to 9"),
+                    "leave cause out when the rule is not one of the article's causes",
+                ))
+            }
+        },
+    };
+
+    let list = |name: &str| field(name).map_or(Ok(Vec::new()), |v| strings(v, &[name]));
+    let needs = list("needs")?;
+    if let Some(unknown) = needs.iter().find(|n| !FACT_KINDS.contains(&n.as_str())) {
+        let hint = match suggest(unknown, FACT_KINDS) {
+            Some(s) => format!(
+                "did you mean \"{s}\"? Fact kinds are: {}",
+                FACT_KINDS.join(", ")
+            ),
+            None => format!("fact kinds are: {}", FACT_KINDS.join(", ")),
+        };
+        return Err(problem(
+            &["needs", unknown.as_str()],
+            format!("needs names an unknown fact kind \"{unknown}\""),
+            hint,
+        ));
+    }
+    let supersedes = list("supersedes")?;
+    let references = list("references")?;
+    let tags = list("tags")?;
+
+    let mut patterns = BTreeMap::new();
+    if let Some(value) = field("patterns") {
+        let Some(declared) = value.read_lock::<Map>() else {
+            return Err(problem(
+                &["patterns"],
+                format!("patterns must be a map, not {}", type_of(value)),
+                "e.g. patterns: #{ denied: #{ literals: [\"403\"], regex: \"...\" } }",
+            ));
+        };
+        for (name, decl) in declared.iter() {
+            let name = name.as_str();
+            let Some(decl) = decl.read_lock::<Map>() else {
+                return Err(problem(
+                    &["patterns", name],
+                    format!("pattern '{name}' must be a map with literals (and a regex), not {}", type_of(decl)),
+                    "e.g. #{ literals: [\"ForbiddenByPolicy\"], regex: \"(?P<vault>[a-z0-9-]+)\\\\.vault\" }",
+                ));
+            };
+            if let Some(key) = decl
+                .keys()
+                .find(|k| !matches!(k.as_str(), "literals" | "regex"))
+            {
+                return Err(problem(
+                    &["patterns", name, key.as_str()],
+                    format!("pattern '{name}' has an unknown field `{key}`"),
+                    "a pattern has literals (required) and regex (optional)",
+                ));
+            }
+            let literals = match decl.get("literals") {
+                Some(v) => strings(v, &["patterns", name, "literals"])?,
+                None => Vec::new(),
+            };
+            if literals.is_empty() || literals.iter().any(|l| l.trim().is_empty()) {
+                return Err(problem(
+                    &["patterns", name, "literals"],
+                    format!("pattern '{name}' needs at least one non-empty literal"),
+                    "literals are what the scanner looks for first (plain text, case-sensitive); the regex only confirms a line that holds one",
+                ));
+            }
+            let regex = match decl.get("regex").filter(|v| !v.is_unit()) {
+                None => None,
+                Some(v) => Some(string_of(v).ok_or_else(|| {
+                    problem(
+                        &["patterns", name, "regex"],
+                        format!("pattern '{name}': regex must be a string, not {}", type_of(v)),
+                        "write the regex as a string: \"(?P<vault>[a-z0-9-]+)\\\\.vault\" or, without doubled backslashes, `(?P<vault>[a-z0-9-]+)\\.vault`",
+                    )
+                })?),
+            };
+            if let (true, Some(re)) = (check_regexes, &regex) {
+                if let Err(e) = regex::RegexBuilder::new(re).size_limit(1 << 20).build() {
+                    let first = e.to_string();
+                    return Err(problem(
+                        &["patterns", name, "regex"],
+                        format!(
+                            "pattern '{name}': invalid regex: {}",
+                            first.lines().last().unwrap_or_default().trim()
+                        ),
+                        "the regex uses Rust syntax (https://docs.rs/regex); in a Rhai string a backslash is written \\\\",
+                    ));
+                }
+            }
+            patterns.insert(name.to_owned(), PatternDecl { literals, regex });
+        }
+    }
+
+    let text_value = required("text", "#{ en: #{ title: \"...\", message: \"...\" } }")?;
+    let Some(languages) = text_value.read_lock::<Map>() else {
+        return Err(problem(
+            &["text"],
+            format!(
+                "text must be a map of languages, not {}",
+                type_of(text_value)
+            ),
+            "text: #{ en: #{ title: \"...\", message: \"...\" } }",
+        ));
+    };
+    let mut text = BTreeMap::new();
+    for (lang, texts) in languages.iter() {
+        if !LANGS.contains(&lang.as_str()) {
+            return Err(problem(
+                &["text", lang.as_str()],
+                format!("text language '{lang}' is not supported"),
+                "write texts under en (required) and ja (optional)",
+            ));
+        }
+        text.insert(
+            lang.to_string(),
+            string_map(texts, &["text", lang.as_str()])?,
+        );
+    }
+    for key in ["title", "message"] {
+        if text.get("en").is_none_or(|t: &Texts| !t.contains_key(key)) {
+            return Err(problem(
+                &["text", "en"],
+                format!("text.en.{key} is missing"),
+                "every rule needs text: #{ en: #{ title: \"...\", message: \"...\" } }",
+            ));
+        }
+    }
+    let commands =
+        field("commands").map_or(Ok(BTreeMap::new()), |v| string_map(v, &["commands"]))?;
+
+    Ok(RuleMeta {
+        api_version: API_VERSION,
+        id,
+        severity,
+        cause,
+        needs,
+        supersedes,
+        references,
+        patterns,
+        text,
+        commands,
+        tags,
+    })
 }
 
 /// Runs `meta()` and validates what it returns.
@@ -88,18 +514,7 @@ pub fn load(
     ast: &AST,
     source: &RuleSource,
 ) -> Result<RuleMeta, RuleError> {
-    let error = |code: &'static str, near: Option<&str>, message: String, hint: &str| {
-        let (line, column) = near.map_or((None, None), |n| locate(&source.text, n));
-        RuleError {
-            code,
-            file: source.file.clone(),
-            line,
-            column,
-            message,
-            hint: Some(hint.to_owned()),
-        }
-    };
-    let (result, _) = sandbox::guarded(limits, || {
+    let (result, _) = sandbox::guarded(limits, Vec::new(), || {
         let mut scope = Scope::new();
         engine.call_fn_with_options::<Dynamic>(
             CallFnOptions::new().eval_ast(false),
@@ -110,108 +525,155 @@ pub fn load(
         )
     });
     let value = result.map_err(|e| {
+        let (diagnostic, code) = super::run::failure("meta()", &e, limits, &source.file);
         let position = e.position();
+        let code = if code == "rule-error" { "rule-meta-error" } else { code };
         RuleError {
-            code: super::run::limit_code(&e).unwrap_or("rule-meta-error"),
+            code,
             file: source.file.clone(),
             line: position.line(),
             column: position.position(),
-            message: format!("meta() failed: {e}"),
+            message: diagnostic.message,
             hint: Some(
-                "meta() must return a map literal such as #{ api_version: 1, id: \"...\", ... }"
+                "meta() only returns a map literal; it runs once, when the rule is loaded, under the same limits as check()"
                     .to_owned(),
             ),
         }
     })?;
-    let meta: RuleMeta = rhai::serde::from_dynamic(&value).map_err(|e| {
-        let message = e.to_string();
-        let near = message.split('`').nth(1).map(str::to_owned);
-        error(
-            "rule-meta-invalid",
-            near.as_deref(),
-            format!("invalid metadata: {message}"),
-            "see the metadata fields in docs/rules.md",
-        )
-    })?;
-    if meta.api_version != API_VERSION {
-        return Err(error(
-            "rule-meta-invalid",
-            Some("api_version"),
-            format!(
-                "api_version {} is not supported (this kvcsi reads {API_VERSION})",
-                meta.api_version
-            ),
-            "set api_version: 1",
-        ));
-    }
-    let kebab = !meta.id.is_empty()
-        && meta
-            .id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !meta.id.starts_with('-');
-    if !kebab {
-        return Err(error(
-            "rule-meta-invalid",
-            Some("id:"),
-            format!("id '{}' must be kebab-case (a-z, 0-9, -)", meta.id),
-            "e.g. id: \"my-org-spc-naming\"",
-        ));
-    }
-    if let Some(cause) = meta.cause {
-        if !(1..=9).contains(&cause) {
-            return Err(error(
-                "rule-meta-invalid",
-                Some("cause"),
-                format!("cause {cause} is not one of the article's causes 1 to 9"),
-                "leave cause out (or ()) when the rule is not one of the article's causes",
-            ));
+    // Built-in regexes are checked by the test suite; compiling them at every start-up would
+    // cost what the matcher saves by compiling them lazily.
+    let check_regexes = source.origin == RuleOrigin::User;
+    validate(&value, check_regexes).map_err(|p| {
+        let path: Vec<&str> = p.path.iter().map(String::as_str).collect();
+        let (line, column) = locate(&source.text, &path);
+        RuleError {
+            code: if p.message.contains("invalid regex") {
+                "rule-pattern-invalid"
+            } else {
+                "rule-meta-invalid"
+            },
+            file: source.file.clone(),
+            line,
+            column,
+            message: p.message,
+            hint: Some(p.hint),
         }
-    }
-    if let Some(unknown) = meta
-        .needs
+    })
+}
+
+/// Compiles every confirm regex of a rule (what `kvcsi rules lint` and the tests do for
+/// built-in rules, whose regexes are not compiled at load).
+pub fn check_regexes(meta: &RuleMeta) -> Vec<(String, String)> {
+    meta.patterns
         .iter()
-        .find(|n| !FACT_KINDS.contains(&n.as_str()))
-    {
-        return Err(error(
-            "rule-meta-invalid",
-            Some(unknown),
-            format!("needs names an unknown fact kind '{unknown}'"),
-            &format!("fact kinds are: {}", FACT_KINDS.join(", ")),
-        ));
+        .filter_map(|(name, p)| {
+            let re = p.regex.as_deref()?;
+            regex::RegexBuilder::new(re)
+                .size_limit(1 << 20)
+                .build()
+                .err()
+                .map(|e| (name.clone(), e.to_string()))
+        })
+        .collect()
+}
+
+/// Things in a rule that are legal but probably wrong, for `kvcsi rules lint`.
+pub fn lint_warnings(meta: &RuleMeta, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let code = text
+        .get(text.find("fn check").unwrap_or(0)..)
+        .unwrap_or(text);
+    for (prefix, known, what) in [
+        ("facts.", FACT_KINDS.to_vec(), "fact kind"),
+        (
+            "matches.",
+            meta.patterns.keys().map(String::as_str).collect::<Vec<_>>(),
+            "pattern",
+        ),
+    ] {
+        let mut seen = Vec::new();
+        let mut at = 0;
+        while let Some(found) = code.get(at..).and_then(|c| c.find(prefix)) {
+            let start = at + found + prefix.len();
+            let boundary = code
+                .get(..at + found)
+                .and_then(|b| b.chars().next_back())
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+            let name: String = code
+                .get(start..)
+                .unwrap_or_default()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            at = start;
+            if !boundary
+                || name.is_empty()
+                || known.contains(&name.as_str())
+                || seen.contains(&name)
+            {
+                continue;
+            }
+            let hint = suggest(&name, &known)
+                .map(|s| format!(" (did you mean {prefix}{s}?)"))
+                .unwrap_or_default();
+            out.push(format!(
+                "check() reads {prefix}{name}, but there is no such {what}; it is always (){hint}"
+            ));
+            seen.push(name);
+        }
     }
-    let english = meta.text.get("en");
-    for key in ["title", "message"] {
-        if english.is_none_or(|t| !t.contains_key(key)) {
-            return Err(error(
-                "rule-meta-invalid",
-                Some("text"),
-                format!("text.en.{key} is missing"),
-                "every rule needs text: #{ en: #{ title: \"...\", message: \"...\" } }",
+    for name in meta.patterns.keys() {
+        if !code.contains(&format!("matches.{name}"))
+            && !code.contains(&format!("matches[\"{name}\"]"))
+        {
+            out.push(format!(
+                "pattern '{name}' is declared but check() never reads matches.{name}"
             ));
         }
     }
-    if let Some(lang) = meta
-        .text
-        .keys()
-        .find(|l| !matches!(l.as_str(), "en" | "ja"))
-    {
-        return Err(error(
-            "rule-meta-invalid",
-            Some(lang),
-            format!("text language '{lang}' is not supported"),
-            "use en and ja",
-        ));
+    for key in meta.commands.keys() {
+        if !meta.text.values().any(|t| t.contains_key(key)) {
+            out.push(format!("commands.{key} has no text with the same key; a remediation step shows the text of its key and the command of the same key"));
+        }
     }
-    for (name, pattern) in &meta.patterns {
-        if pattern.literals.is_empty() || pattern.literals.iter().any(String::is_empty) {
-            return Err(error(
-                "rule-meta-invalid",
-                Some(name),
-                format!("pattern '{name}' needs at least one non-empty literal"),
-                "literals are what the scanner looks for first; the regex only confirms",
+    if let (Some(en), Some(ja)) = (meta.text.get("en"), meta.text.get("ja")) {
+        let missing: Vec<&str> = en
+            .keys()
+            .filter(|k| !ja.contains_key(*k))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            out.push(format!(
+                "text.ja lacks {} (the English text is shown instead)",
+                missing.join(", ")
             ));
         }
     }
-    Ok(meta)
+    if meta.needs.is_empty() && meta.patterns.is_empty() {
+        out.push("the rule declares neither needs nor patterns, so it runs on every check; declare the fact kinds it reads".to_owned());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn locates_nested_keys() {
+        let text = "fn meta() {\n  #{ id: \"x\",\n    patterns: #{ p: #{ literals: [\"a\"], regex: \"(\" } } }\n}\n";
+        assert_eq!(
+            locate(text, &["patterns", "p", "regex"]),
+            (Some(3), Some(41))
+        );
+        assert_eq!(locate(text, &["id"]), (Some(2), Some(6)));
+    }
+
+    #[test]
+    fn suggests_close_names() {
+        assert_eq!(suggest("sevrity", FIELDS), Some("severity"));
+        assert_eq!(suggest("k8s_spc", FACT_KINDS), Some("k8s_spcs"));
+        assert_eq!(suggest("zzzzzz", FIELDS), None);
+    }
 }

@@ -5,14 +5,16 @@
 //! statements never run: the loader rejects them, so loading a rule cannot execute code beyond
 //! `meta()`, which runs once, under the same limits as `check`.
 
+mod definitions;
 pub mod fixtures;
 mod host;
 mod meta;
 mod run;
 pub mod sandbox;
 
-pub use meta::{PatternDecl, RuleMeta, Texts};
-pub use run::{run as run_rule, Outcome, RawFinding, RawRequest, RuleResult};
+pub use definitions::definitions;
+pub use meta::{check_regexes, lint_warnings, PatternDecl, RuleMeta, Texts, FIELDS, LANGS};
+pub use run::{limit_name, run as run_rule, Outcome, RawFinding, RawRequest, RuleResult};
 
 use crate::error::RuleError;
 use crate::limits::ScriptLimits;
@@ -140,6 +142,26 @@ impl RuleSet {
         self.rules.push(Arc::new(rule));
     }
 
+    /// The catalogue as `kvcsi rules list --json` shows it, plus each rule's origin
+    /// (`builtin` or `user`): one JSON object per rule, in id order.
+    pub fn catalogue(&self) -> Vec<serde_json::Value> {
+        self.rules
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.meta.id,
+                    "severity": r.meta.severity,
+                    "cause": r.meta.cause,
+                    "title": r.meta.text("en", "title"),
+                    "title_ja": r.meta.text("ja", "title"),
+                    "needs": r.meta.needs,
+                    "source": r.source.file,
+                    "origin": if r.source.origin == RuleOrigin::User { "user" } else { "builtin" },
+                })
+            })
+            .collect()
+    }
+
     /// Diagnostics for the rules that failed to load.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         self.errors
@@ -169,12 +191,15 @@ fn compile(engine: &Engine, limits: &ScriptLimits, source: RuleSource) -> Result
     };
     let ast = engine.compile(&source.text).map_err(|e| {
         let position = e.position();
+        let text = e.0.to_string();
         let hint = match e.0.as_ref() {
-            rhai::ParseErrorType::Reserved(word) | rhai::ParseErrorType::VariableUndefined(word) if word == "eval" || word == "import" => {
+            _ if text.contains("'eval'") || text.contains("'import'") => {
                 Some("rules cannot evaluate code or import files; put everything the rule needs in its own file")
             }
-            rhai::ParseErrorType::VariableUndefined(_) => Some("rules run with strict variables: declare a variable with `let` before using it"),
-            _ => Some("see docs/rules.md for the rule file layout"),
+            rhai::ParseErrorType::VariableUndefined(_) => Some("rules run with strict variables: declare a variable with `let` before using it (a function sees only its parameters, not the variables of its caller)"),
+            rhai::ParseErrorType::MissingToken(..) => Some("check the brackets and separators before this point"),
+            rhai::ParseErrorType::ExprTooDeep => Some("split the expression into smaller ones with `let`"),
+            _ => Some("see the rule file layout in docs/rules.md"),
         };
         error("rule-syntax", position.line(), position.position(), e.0.to_string(), hint)
     })?;
@@ -188,24 +213,39 @@ fn compile(engine: &Engine, limits: &ScriptLimits, source: RuleSource) -> Result
             Some("move the code into `fn check(facts, matches)` or the metadata into `fn meta()`"),
         ));
     }
-    for required in [("meta", 0), ("check", 2)] {
-        if !ast
+    for (name, arity, signature) in [
+        ("meta", 0, "fn meta()"),
+        ("check", 2, "fn check(facts, matches)"),
+    ] {
+        if ast
             .iter_functions()
-            .any(|f| f.name == required.0 && f.params.len() == required.1)
+            .any(|f| f.name == name && f.params.len() == arity)
         {
-            let signature = if required.1 == 0 {
-                "fn meta()"
-            } else {
-                "fn check(facts, matches)"
-            };
-            return Err(error(
-                "rule-missing-function",
-                None,
-                None,
-                format!("the rule does not define `{signature}`"),
-                Some("every rule defines `fn meta()` and `fn check(facts, matches)`"),
-            ));
+            continue;
         }
+        let wrong = source
+            .text
+            .find(&format!("fn {name}("))
+            .map(|offset| source.text.get(..offset).unwrap_or_default());
+        let (line, column) = match wrong {
+            Some(before) => (
+                Some(before.matches('\n').count() + 1),
+                Some(before.len() - before.rfind('\n').map_or(0, |p| p + 1) + 1),
+            ),
+            None => (None, None),
+        };
+        let message = if wrong.is_some() {
+            format!("`{name}` has the wrong parameters; it must be `{signature}`")
+        } else {
+            format!("the rule does not define `{signature}`")
+        };
+        return Err(error(
+            "rule-missing-function",
+            line,
+            column,
+            message,
+            Some("every rule defines `fn meta()` (its metadata) and `fn check(facts, matches)` (its logic)"),
+        ));
     }
     let meta = meta::load(engine, limits, &ast, &source)?;
     Ok(Rule { meta, ast, source })

@@ -80,21 +80,21 @@ pub enum Outcome {
     Failed(Diagnostic),
 }
 
+/// Most results one call of `check` may return.
+pub const MAX_RESULTS: usize = 1_000;
+
 /// The stable diagnostic code for a limit breach, if the error is one.
 pub fn limit_code(error: &EvalAltResult) -> Option<&'static str> {
     Some(match error {
         EvalAltResult::ErrorTooManyOperations(_) => "rule-limit-operations",
         EvalAltResult::ErrorStackOverflow(_) => "rule-limit-call-depth",
-        EvalAltResult::ErrorDataTooLarge(what, _)
-            if what.contains("ength of string") || what.contains("tring") =>
-        {
-            "rule-limit-string-size"
-        }
-        EvalAltResult::ErrorDataTooLarge(what, _) if what.contains("rray") => {
-            "rule-limit-array-size"
-        }
-        EvalAltResult::ErrorDataTooLarge(what, _) if what.contains("ap") => "rule-limit-map-size",
-        EvalAltResult::ErrorDataTooLarge(..) => "rule-limit-data-size",
+        EvalAltResult::ErrorDataTooLarge(what, _) => match what.as_str() {
+            sandbox::STRING_TOO_LARGE => "rule-limit-string-size",
+            sandbox::ARRAY_TOO_LARGE => "rule-limit-array-size",
+            sandbox::MAP_TOO_LARGE => "rule-limit-map-size",
+            sandbox::MEMORY_TOO_LARGE | sandbox::NESTING_TOO_DEEP => "rule-limit-memory",
+            _ => "rule-limit-data-size",
+        },
         EvalAltResult::ErrorTooManyVariables(_) => "rule-limit-variables",
         EvalAltResult::ErrorTooManyModules(_) => "rule-limit-modules",
         EvalAltResult::ErrorTerminated(token, _)
@@ -107,19 +107,114 @@ pub fn limit_code(error: &EvalAltResult) -> Option<&'static str> {
     })
 }
 
-fn limit_name(code: &str) -> Option<&'static str> {
+/// The name of the [`ScriptLimits`] field a limit code stands for.
+pub fn limit_name(code: &str) -> Option<&'static str> {
     Some(match code {
         "rule-limit-operations" => "max_operations",
         "rule-limit-call-depth" => "max_call_levels",
         "rule-limit-string-size" => "max_string_size",
         "rule-limit-array-size" => "max_array_size",
         "rule-limit-map-size" => "max_map_size",
-        "rule-limit-data-size" => "max_data_size",
+        "rule-limit-memory" => "max_memory",
+        "rule-limit-data-size" => "max_value_items",
         "rule-limit-variables" => "max_variables",
         "rule-limit-modules" => "max_modules",
         "rule-limit-wall-clock" => "wall_clock",
+        "rule-limit-results" => "max_results",
         _ => return None,
     })
+}
+
+/// What a limit protects, for the diagnostic's message.
+fn limit_text(code: &str, limits: &ScriptLimits) -> String {
+    match code {
+        "rule-limit-operations" => format!(
+            "it ran more than {} operations (an endless loop?)",
+            limits.max_operations
+        ),
+        "rule-limit-call-depth" => format!(
+            "it nested function calls deeper than {} levels (endless recursion?)",
+            limits.max_call_levels
+        ),
+        "rule-limit-string-size" => format!(
+            "it built a string longer than {} bytes",
+            limits.max_string_size
+        ),
+        "rule-limit-array-size" => format!(
+            "it built an array (or BLOB) of more than {} items",
+            limits.max_array_size
+        ),
+        "rule-limit-map-size" => format!(
+            "it built a map of more than {} entries",
+            limits.max_map_size
+        ),
+        "rule-limit-memory" => format!(
+            "it held more than {} MiB in its variables, or nested data too deeply",
+            limits.max_memory >> 20
+        ),
+        "rule-limit-data-size" => format!(
+            "one value grew beyond {} items or {} MiB of text",
+            limits.max_value_items,
+            limits.max_value_string_size >> 20
+        ),
+        "rule-limit-variables" => format!(
+            "it had more than {} variables at once",
+            limits.max_variables
+        ),
+        "rule-limit-wall-clock" => {
+            format!("it ran longer than {} ms", limits.wall_clock.as_millis())
+        }
+        "rule-limit-results" => format!("it returned more than {MAX_RESULTS} results"),
+        _ => "it broke a limit".to_owned(),
+    }
+}
+
+/// `file:line:column` (or less, when the position is unknown).
+pub(crate) fn place(file: &str, position: rhai::Position) -> String {
+    match (position.line(), position.position()) {
+        (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+        (Some(l), None) => format!("{file}:{l}"),
+        _ => file.to_owned(),
+    }
+}
+
+/// The innermost error of a chain of failed function calls, and where it happened.
+fn innermost(error: &EvalAltResult) -> &EvalAltResult {
+    match error {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => innermost(inner),
+        other => other,
+    }
+}
+
+/// A diagnostic for a rule call that failed with `error` (a limit, a throw, a runtime error).
+pub(crate) fn failure(
+    function: &str,
+    error: &EvalAltResult,
+    limits: &ScriptLimits,
+    file: &str,
+) -> (Diagnostic, &'static str) {
+    let code = limit_code(error).unwrap_or("rule-error");
+    let inner = innermost(error);
+    let at = place(file, inner.position());
+    let message = if limit_name(code).is_some() {
+        // rhai reports where a limit was hit only as the place of the outermost call, which
+        // is the host's: the file and function are what is known.
+        format!(
+            "{function} in {file} was stopped: {}; its results were discarded",
+            limit_text(code, limits)
+        )
+    } else if let EvalAltResult::ErrorRuntime(value, _) = inner {
+        format!("{function} threw at {at}: {value}")
+    } else {
+        let mut text = inner.to_string();
+        if let Some(cut) = text.find(" (line ") {
+            text.truncate(cut);
+        }
+        format!("{function} failed at {at}: {text}")
+    };
+    let mut diagnostic = Diagnostic::new(code, message).with_source(file);
+    diagnostic.limit = limit_name(code).map(str::to_owned);
+    (diagnostic, code)
 }
 
 /// Runs `check(facts, matches)` of one rule.
@@ -130,51 +225,88 @@ pub fn run(
     facts: &Dynamic,
     matches: Dynamic,
 ) -> (Outcome, Vec<String>) {
-    let (result, printed) = sandbox::guarded(limits, || {
+    let facts = facts.clone();
+    let host = sandbox::host_addresses(&[&facts, &matches]);
+    let (result, printed) = sandbox::guarded(limits, host, move || {
         let mut scope = Scope::new();
         engine.call_fn_with_options::<Dynamic>(
             CallFnOptions::new().eval_ast(false).rewind_scope(true),
             &mut scope,
             &rule.ast,
             "check",
-            (facts.clone(), matches),
+            (facts, matches),
         )
     });
+    let file = rule.source.file.as_str();
     let outcome = match result {
         Ok(value) => match read_results(value) {
             Ok(results) => Outcome::Ran(results),
-            Err(message) => Outcome::Failed(
-                Diagnostic::new("rule-bad-return", format!("check() returned {message}; it must return an array of finding(...), pass(...), skip(...) or request(...) values"))
-                    .with_rule(&rule.meta.id)
-                    .with_source(&rule.source.file),
-            ),
+            Err((code, message)) => {
+                let mut diagnostic = Diagnostic::new(
+                    code,
+                    format!("check() in {file} returned {message}; it must return an array of finding(...), pass(...), skip(...) or request(...) values"),
+                )
+                .with_rule(&rule.meta.id)
+                .with_source(file);
+                diagnostic.limit = limit_name(code).map(str::to_owned);
+                Outcome::Failed(diagnostic)
+            }
         },
         Err(error) => {
-            let code = limit_code(&error).unwrap_or("rule-error");
-            let position = error.position();
-            let at = position.line().map(|l| format!(" (line {l})")).unwrap_or_default();
-            let message = match limit_name(code) {
-                Some(limit) => format!("stopped: the rule exceeded its {limit} limit{at}; its other results were discarded"),
-                None => format!("check() failed{at}: {error}"),
-            };
-            let mut diagnostic = Diagnostic::new(code, message).with_rule(&rule.meta.id).with_source(&rule.source.file);
-            diagnostic.limit = limit_name(code).map(str::to_owned);
-            Outcome::Failed(diagnostic)
+            let (diagnostic, _) = failure("check()", &error, limits, file);
+            Outcome::Failed(diagnostic.with_rule(&rule.meta.id))
         }
     };
     (outcome, printed)
 }
 
-fn read_results(value: Dynamic) -> Result<Vec<RuleResult>, String> {
+/// Refuses a returned value that is too large or too deep to convert safely.
+fn bounded(value: &Dynamic) -> Result<(), (&'static str, String)> {
+    fn depth_ok(value: &Dynamic, depth: usize) -> bool {
+        if depth > 32 {
+            return false;
+        }
+        if let Some(a) = value.read_lock::<rhai::Array>() {
+            return a.iter().all(|v| depth_ok(v, depth + 1));
+        }
+        if let Some(m) = value.read_lock::<rhai::Map>() {
+            return m.values().all(|v| depth_ok(v, depth + 1));
+        }
+        true
+    }
+    if let Some(a) = value.read_lock::<rhai::Array>() {
+        if a.len() > MAX_RESULTS {
+            return Err((
+                "rule-limit-results",
+                format!("{} results (at most {MAX_RESULTS})", a.len()),
+            ));
+        }
+    }
+    if !depth_ok(value, 0) {
+        return Err((
+            "rule-bad-return",
+            "a value nested more than 32 levels deep".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn read_results(value: Dynamic) -> Result<Vec<RuleResult>, (&'static str, String)> {
+    bounded(&value)?;
+    let bad = |message: String| ("rule-bad-return", message);
     let json: Value = rhai::serde::from_dynamic(&value)
-        .map_err(|e| format!("a value that cannot be read ({e})"))?;
+        .map_err(|e| bad(format!("a value that cannot be read ({e})")))?;
     let items = match json {
         Value::Array(items) => items,
         Value::Null => Vec::new(),
         Value::Object(ref map) if map.contains_key(KIND_KEY) => vec![json],
-        other => return Err(format!("a {}", type_name(&other))),
+        other => return Err(bad(format!("a {}", type_name(&other)))),
     };
-    items.into_iter().map(read_result).collect()
+    items
+        .into_iter()
+        .map(read_result)
+        .collect::<Result<_, _>>()
+        .map_err(bad)
 }
 
 fn type_name(value: &Value) -> &'static str {

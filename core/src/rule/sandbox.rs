@@ -2,28 +2,82 @@
 //!
 //! Starting from a raw engine, every limit is set explicitly (rhai's defaults are unlimited),
 //! `eval` and `import` are disabled, there is no module resolver, `print` and `debug` go into
-//! the report's diagnostics, and a wall-clock guard runs through the progress callback, which
-//! also works on wasm32. With rhai's `sync` feature the engine is `Send + Sync`.
+//! the report's diagnostics, the clock is not readable, and two guards run alongside rhai's own
+//! checks:
+//!
+//! - a wall-clock guard in the progress callback (which also works on wasm32, where threads and
+//!   signals do not exist);
+//! - a data guard in the variable-access callback. Rhai checks the size of a value when a
+//!   function returns it or a method runs on it, but not when a map grows one `m[key] = value`
+//!   at a time, and not across variables. So on every variable access the sandbox checks that
+//!   variable's length against the rule limits, and every few accesses it estimates everything
+//!   the rule holds in its variables (the facts and matches it was given excluded) against
+//!   [`ScriptLimits::max_memory`].
+//!
+//! With rhai's `sync` feature the engine is `Send + Sync`; the per-call state lives in
+//! thread-locals, because one engine serves every thread.
 
 use crate::limits::ScriptLimits;
 use rhai::packages::{Package, StandardPackage};
-use rhai::{Dynamic, Engine};
+use rhai::{Array, Blob, Dynamic, Engine, EvalAltResult, EvalContext, FnPtr, ImmutableString, Map};
+use rhai::{Position, Scope};
 use std::cell::{Cell, RefCell};
-use web_time::Instant;
+use web_time::{Duration, Instant};
+
+/// What the guards know about the rule call running on this thread.
+#[derive(Debug)]
+struct Guard {
+    /// When the call must stop.
+    deadline: Instant,
+    /// Addresses of the maps the host passed in (facts, matches): not the rule's own data.
+    host: Vec<usize>,
+    /// Variable accesses until the next memory estimate.
+    until_scan: u32,
+    /// When the last memory estimate ended, and how long it took.
+    last_scan: (Instant, Duration),
+}
 
 thread_local! {
-    /// When the rule running on this thread must stop.
-    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// The guard of the rule call running on this thread, if any.
+    static GUARD: RefCell<Option<Guard>> = const { RefCell::new(None) };
     /// What the running rule printed.
     static OUTPUT: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// Whether the wall clock expired (read by the runner to name the limit).
+    static EXPIRED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The value the progress callback returns when the wall-clock limit is hit; the runner turns
 /// it into the `rule-limit-wall-clock` diagnostic.
 pub const WALL_CLOCK_TOKEN: &str = "kvcsi:wall-clock";
 
+/// Error texts of the data guard; [`super::run::limit_code`] maps them to diagnostic codes.
+pub(crate) const STRING_TOO_LARGE: &str = "Length of string";
+pub(crate) const ARRAY_TOO_LARGE: &str = "Size of array/BLOB";
+pub(crate) const MAP_TOO_LARGE: &str = "Size of object map";
+pub(crate) const MEMORY_TOO_LARGE: &str = "Memory held by the rule's variables";
+pub(crate) const NESTING_TOO_DEEP: &str = "Nesting depth of data";
+
 /// Most lines of `print`/`debug` output kept per rule call.
 const MAX_OUTPUT_LINES: usize = 20;
+/// Operations between two readings of the clock.
+const CLOCK_EVERY: u64 = 128;
+/// Variable accesses between two memory estimates.
+const SCAN_EVERY: u32 = 16;
+/// A memory estimate waits until this many times its last duration has passed since it ended,
+/// so measuring costs a rule at most a fifth of its time however much data it holds.
+const SCAN_SPACING: u32 = 4;
+/// Deepest nesting of arrays and maps the memory estimate follows (real data nests a few
+/// levels; a value built as `a = [a]` in a loop nests as deep as the loop runs).
+const MAX_NESTING: usize = 64;
+
+/// The rule limits the data guard enforces, copied out of [`ScriptLimits`].
+#[derive(Debug, Clone, Copy)]
+struct DataLimits {
+    string: usize,
+    array: usize,
+    map: usize,
+    memory: usize,
+}
 
 /// Builds the sandboxed engine with the host API registered.
 pub fn engine(limits: &ScriptLimits) -> Engine {
@@ -33,9 +87,9 @@ pub fn engine(limits: &ScriptLimits) -> Engine {
         .set_max_operations(limits.max_operations)
         .set_max_call_levels(limits.max_call_levels)
         .set_max_expr_depths(limits.max_expr_depth.0, limits.max_expr_depth.1)
-        .set_max_string_size(limits.max_string_size)
-        .set_max_array_size(limits.max_array_size)
-        .set_max_map_size(limits.max_map_size)
+        .set_max_string_size(limits.max_value_string_size.max(limits.max_string_size))
+        .set_max_array_size(limits.max_value_items.max(limits.max_array_size))
+        .set_max_map_size(limits.max_value_items.max(limits.max_map_size))
         .set_max_functions(limits.max_functions)
         .set_max_variables(limits.max_variables)
         .set_max_modules(0)
@@ -48,11 +102,23 @@ pub fn engine(limits: &ScriptLimits) -> Engine {
     engine.on_debug(|text, _source, position| capture(format!("debug at {position}: {text}")));
     engine.on_progress(|operations| {
         // Reading the clock every operation would cost more than the rules themselves.
-        if operations % 512 != 0 {
+        if operations % CLOCK_EVERY != 0 {
             return None;
         }
-        let expired = DEADLINE.with(|d| d.get().is_some_and(|deadline| Instant::now() >= deadline));
-        expired.then(|| Dynamic::from(WALL_CLOCK_TOKEN.to_owned()))
+        expired().then(|| Dynamic::from(WALL_CLOCK_TOKEN.to_owned()))
+    });
+    let data = DataLimits {
+        string: limits.max_string_size,
+        array: limits.max_array_size,
+        map: limits.max_map_size,
+        memory: limits.max_memory,
+    };
+    // `on_var` is marked volatile (not deprecated) by rhai; it is the only hook that sees the
+    // rule's variables while it runs.
+    #[allow(deprecated)]
+    engine.on_var(move |name, _index, context| {
+        data_guard(name, &context, data)?;
+        Ok(None)
     });
     super::host::register(&mut engine);
     engine
@@ -67,12 +133,184 @@ fn capture(line: String) {
     });
 }
 
-/// Runs `f` with the wall-clock guard armed; returns its result and what the script printed.
-pub fn guarded<T>(limits: &ScriptLimits, f: impl FnOnce() -> T) -> (T, Vec<String>) {
-    DEADLINE.with(|d| d.set(Some(Instant::now() + limits.wall_clock)));
+fn expired() -> bool {
+    let expired = GUARD.with(|g| {
+        g.borrow()
+            .as_ref()
+            .is_some_and(|g| Instant::now() >= g.deadline)
+    });
+    if expired {
+        EXPIRED.with(|e| e.set(true));
+    }
+    expired
+}
+
+fn too_large(what: &str) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorDataTooLarge(
+        what.to_owned(),
+        Position::NONE,
+    ))
+}
+
+/// The length checks of one value against the rule limits (its own length, not its contents').
+fn check_length(value: &Dynamic, limits: DataLimits) -> Result<(), Box<EvalAltResult>> {
+    if let Some(s) = value.read_lock::<ImmutableString>() {
+        if s.len() > limits.string {
+            return Err(too_large(STRING_TOO_LARGE));
+        }
+    } else if let Some(a) = value.read_lock::<Array>() {
+        if a.len() > limits.array {
+            return Err(too_large(ARRAY_TOO_LARGE));
+        }
+    } else if let Some(m) = value.read_lock::<Map>() {
+        if m.len() > limits.map {
+            return Err(too_large(MAP_TOO_LARGE));
+        }
+    } else if let Some(b) = value.read_lock::<Blob>() {
+        if b.len() > limits.array {
+            return Err(too_large(ARRAY_TOO_LARGE));
+        }
+    }
+    Ok(())
+}
+
+/// The address of a map value, to recognise the host's maps in the scope.
+fn map_address(value: &Dynamic) -> Option<usize> {
+    value
+        .read_lock::<Map>()
+        .map(|m| std::ptr::from_ref::<Map>(&m) as usize)
+}
+
+/// An estimate of the bytes a value holds; `Err` when it nests deeper than [`MAX_NESTING`].
+fn estimate(value: &Dynamic, depth: usize) -> Result<usize, ()> {
+    if depth > MAX_NESTING {
+        return Err(());
+    }
+    const SLOT: usize = 16;
+    if let Some(s) = value.read_lock::<ImmutableString>() {
+        return Ok(SLOT + s.len());
+    }
+    if let Some(a) = value.read_lock::<Array>() {
+        let mut total = SLOT;
+        for item in a.iter() {
+            total = total.saturating_add(estimate(item, depth + 1)?);
+        }
+        return Ok(total);
+    }
+    if let Some(m) = value.read_lock::<Map>() {
+        let mut total = SLOT;
+        for (key, item) in m.iter() {
+            total = total
+                .saturating_add(2 * SLOT + key.len())
+                .saturating_add(estimate(item, depth + 1)?);
+        }
+        return Ok(total);
+    }
+    if let Some(b) = value.read_lock::<Blob>() {
+        return Ok(SLOT + b.len());
+    }
+    if let Some(f) = value.read_lock::<FnPtr>() {
+        let mut total = SLOT + f.fn_name().len();
+        for item in f.iter_curry() {
+            total = total.saturating_add(estimate(item, depth + 1)?);
+        }
+        return Ok(total);
+    }
+    Ok(SLOT)
+}
+
+/// What the rule holds in its variables, the host's maps excluded.
+fn held(scope: &Scope<'_>, host: &[usize]) -> Result<usize, Box<EvalAltResult>> {
+    let mut total = 0usize;
+    for (_, _, value) in scope.iter_raw() {
+        if map_address(value).is_some_and(|a| host.contains(&a)) {
+            continue;
+        }
+        // A shared value locked by the running statement cannot be read now; it is counted at
+        // the next estimate.
+        if value.is_shared() && value.is_locked() {
+            continue;
+        }
+        let size = estimate(value, 0).map_err(|()| too_large(NESTING_TOO_DEEP))?;
+        total = total.saturating_add(size);
+    }
+    Ok(total)
+}
+
+/// Called on every variable access: checks the variable, and now and then all of them.
+fn data_guard(
+    name: &str,
+    context: &EvalContext<'_, '_, '_, '_, '_, '_>,
+    limits: DataLimits,
+) -> Result<(), Box<EvalAltResult>> {
+    let scope = context.scope();
+    if let Some(value) = scope.get(name) {
+        if !(value.is_shared() && value.is_locked()) {
+            check_length(value, limits)?;
+        }
+    }
+    let scan = GUARD.with(|g| {
+        let mut g = g.borrow_mut();
+        let guard = g.as_mut()?;
+        guard.until_scan = guard.until_scan.saturating_sub(1);
+        if guard.until_scan > 0 {
+            return None;
+        }
+        guard.until_scan = SCAN_EVERY;
+        let (ended, took) = guard.last_scan;
+        (ended.elapsed() >= took * SCAN_SPACING).then(|| guard.host.clone())
+    });
+    if let Some(host) = scan {
+        let started = Instant::now();
+        let held = held(scope, &host);
+        GUARD.with(|g| {
+            if let Some(guard) = g.borrow_mut().as_mut() {
+                guard.last_scan = (Instant::now(), started.elapsed());
+            }
+        });
+        if held? > limits.memory {
+            return Err(too_large(MEMORY_TOO_LARGE));
+        }
+        if expired() {
+            return Err(Box::new(EvalAltResult::ErrorTerminated(
+                Dynamic::from(WALL_CLOCK_TOKEN.to_owned()),
+                Position::NONE,
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The addresses of the host's values (facts, matches) as the data guard recognises them.
+/// Moving a value keeps its address, so take them from the very values passed to the rule.
+pub fn host_addresses(values: &[&Dynamic]) -> Vec<usize> {
+    values.iter().filter_map(|v| map_address(v)).collect()
+}
+
+/// Runs `f` with the guards armed; returns its result and what the script printed. `host` are
+/// the addresses of the values the host passes in (see [`host_addresses`]): they are not
+/// counted as the rule's memory.
+pub fn guarded<T>(
+    limits: &ScriptLimits,
+    host: Vec<usize>,
+    f: impl FnOnce() -> T,
+) -> (T, Vec<String>) {
+    let guard = Guard {
+        deadline: Instant::now() + limits.wall_clock,
+        host,
+        until_scan: SCAN_EVERY,
+        last_scan: (Instant::now(), Duration::ZERO),
+    };
+    GUARD.with(|g| *g.borrow_mut() = Some(guard));
     OUTPUT.with(|o| o.borrow_mut().clear());
+    EXPIRED.with(|e| e.set(false));
     let result = f();
-    DEADLINE.with(|d| d.set(None));
+    GUARD.with(|g| *g.borrow_mut() = None);
     let output = OUTPUT.with(|o| std::mem::take(&mut *o.borrow_mut()));
     (result, output)
+}
+
+/// Whether the last guarded call ran out of wall-clock time.
+pub fn wall_clock_expired() -> bool {
+    EXPIRED.with(Cell::get)
 }
