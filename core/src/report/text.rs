@@ -68,7 +68,7 @@ pub fn render(report: &Report, colour: bool) -> String {
                 };
                 let _ = writeln!(out, "    {}", paint("36", &format!("{}:{range}", e.source)));
                 for line in e.text.lines().take(6) {
-                    let _ = writeln!(out, "      {}", crate::facts::cap_text(line, 300));
+                    let _ = writeln!(out, "      {}", crate::facts::cap_text(line, 800));
                 }
             }
         }
@@ -171,15 +171,23 @@ pub fn render(report: &Report, colour: bool) -> String {
         format!("{} 件のソース、{} 行を確認。ルール {} 件を実行、検出 {} 件、除外 {} 件、スキップ {} 件。", s.sources, s.lines, s.rules_run, report.findings.len(), report.passed.len(), report.skipped.len())
     } else {
         format!(
-            "Checked {} sources, {} lines; ran {} rules: {} findings, {} ruled out, {} skipped.",
-            s.sources,
-            s.lines,
-            s.rules_run,
-            report.findings.len(),
+            "Checked {} in {}; ran {}: {}, {} ruled out, {} skipped.",
+            plural(s.sources, "source"),
+            plural(s.lines, "line"),
+            plural(s.rules_run, "rule"),
+            plural(report.findings.len() as u64, "finding"),
             report.passed.len(),
             report.skipped.len()
         )
     };
     let _ = writeln!(out, "\n{}", paint("2", &summary));
     out
+}
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

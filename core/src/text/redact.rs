@@ -34,7 +34,7 @@ static REDACTORS: LazyLock<Vec<Redactor>> = LazyLock::new(|| {
         ),
         // Authorization headers in curl -v output and HTTP dumps, whatever their scheme.
         (
-            r"(?i)(authorization\s*:\s*)[^\r\n]+",
+            r#"(?i)(authorization\s*:\s*)(?:(?:bearer|basic|pop|sharedkey|sharedaccesssignature)\s+)?[^\s"',;\\]+"#,
             Some(1),
             &["uthorization", "UTHORIZATION"],
         ),
