@@ -100,7 +100,8 @@ macro_rules! regex {
 }
 
 /// Commands whose output kvcsi reads; a line starting with one is a command line.
-const COMMANDS: &str = r"(?:kubectl|k|az|nslookup|dig|host|nc|ncat|netcat|curl|curl\.exe|wget|Resolve-DnsName|Test-NetConnection|tnc|helm|stern|cat|grep|echo|ping|openssl|telnet)";
+/// PowerShell cmdlet names are case-insensitive.
+const COMMANDS: &str = r"(?:kubectl|k|az|nslookup|dig|host|nc|ncat|netcat|curl|curl\.exe|wget|(?i:Resolve-DnsName|Test-NetConnection)|tnc|helm|stern|cat|grep|echo|ping|openssl|telnet)";
 
 regex!(
     PROMPT,
@@ -110,13 +111,14 @@ regex!(
 );
 regex!(
     BARE_COMMAND,
-    r"^(?P<cmd>(?:nslookup|dig|nc|ncat|curl|curl\.exe|kubectl|az|Resolve-DnsName|Test-NetConnection) +[\w-].*)$"
+    r"^(?P<cmd>(?:nslookup|dig|nc|ncat|curl|curl\.exe|kubectl|az|(?i:Resolve-DnsName|Test-NetConnection)) +[\w-].*)$"
 );
 regex!(KLOG, r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^ \]]+\] ");
 regex!(LOGRUS, r#"^time="[^"]*" level=\w+ "#);
 regex!(JSON_LOG, r#"^\{"(?:level|ts|time|msg|severity)":"#);
-// stern announces each container it follows: `+ <pod> › <container>` (and `-` when it goes).
-regex!(STERN_EVENT, r"^[+-] \S+ \x{203A} \S+");
+// stern announces each container it follows: `+ [<namespace>] <pod> › <container>` (and `-` when
+// it goes).
+regex!(STERN_EVENT, r"^[+-] (?:\S+ )?\S+ \x{203A} \S+");
 regex!(
     EVENTS_HEADER_DESCRIBE,
     r"^\s+Type\s+Reason\s+Age\s+From\s+Message\s*$"
@@ -145,7 +147,7 @@ regex!(
 // error record `Resolve-DnsName : <name> : DNS name does not exist`.
 regex!(
     RESOLVE_DNS_NAME,
-    r"^(?:Name\s+Type\s+TTL\s+Section\b|(?:QueryType|IP4Address|IP6Address|NameHost)\s+:\s|Resolve-DnsName : )"
+    r"^(?:Name\s+Type\s+TTL\s+Section\b|(?:QueryType|IP4Address|IP6Address|NameHost)\s+:\s|(?i:Resolve-DnsName) : )"
 );
 regex!(
     NC,
@@ -185,6 +187,7 @@ pub fn command_of(line: &str) -> Option<String> {
 pub fn kind_of_command(command: &str) -> Option<SegmentKind> {
     let mut words = command.split_whitespace();
     let first = words.next()?.trim_end_matches(".exe");
+    let cmdlet = first.to_ascii_lowercase();
     let has = |flag: &str| {
         command
             .split_whitespace()
@@ -202,9 +205,9 @@ pub fn kind_of_command(command: &str) -> Option<SegmentKind> {
         "nslookup" => SegmentKind::Nslookup,
         "dig" => SegmentKind::Dig,
         "host" => SegmentKind::Host,
-        "Resolve-DnsName" => SegmentKind::ResolveDnsName,
+        _ if cmdlet == "resolve-dnsname" => SegmentKind::ResolveDnsName,
         "nc" | "ncat" | "netcat" => SegmentKind::Nc,
-        "Test-NetConnection" | "tnc" => SegmentKind::TestNetConnection,
+        _ if cmdlet == "test-netconnection" || cmdlet == "tnc" => SegmentKind::TestNetConnection,
         "curl" => SegmentKind::Curl,
         "az" if command.contains("-o tsv") || command.contains("--output tsv") => {
             SegmentKind::Scalar
@@ -459,6 +462,20 @@ pub fn looks_scalar(lines: &[Line]) -> bool {
                 .trim()
                 .split('\t')
                 .all(|value| SCALAR.as_ref().is_some_and(|re| re.is_match(value.trim())))
+        })
+}
+
+/// Whether a text segment could be `-o tsv` output of values that hold spaces (role names,
+/// display names): a few short lines, none indented. Only a `.tsv` name makes it one.
+pub fn looks_tsv(lines: &[Line]) -> bool {
+    let non_empty: Vec<_> = lines.iter().filter(|l| !l.text.trim().is_empty()).collect();
+    !non_empty.is_empty()
+        && non_empty.len() <= 50
+        && non_empty.iter().all(|l| {
+            l.text.len() <= 400
+                && !l.text.starts_with([' ', '\t'])
+                && !l.text.contains("  ")
+                && l.text.chars().all(|c| !c.is_control() || c == '\t')
         })
 }
 

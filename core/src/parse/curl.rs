@@ -159,7 +159,13 @@ pub fn parse_curl(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>) {
         } else {
             reading.summary.join("\n")
         };
-        sink.fact("http", reading.first, reading.last, &text, &reading.exchange);
+        sink.fact(
+            "http",
+            reading.first,
+            reading.last,
+            &text,
+            &reading.exchange,
+        );
     }
 }
 
@@ -233,11 +239,15 @@ fn read_line(r: &mut Reading, text: &str, request: Option<(String, String)>) {
         return;
     }
     // Anything else is body text; curl glues its closing note to a body without a newline.
-    let body = ["* Connection #", "* Closing connection", "* closing connection"]
-        .iter()
-        .filter_map(|note| text.find(note))
-        .min()
-        .map_or(text, |at| text.get(..at).unwrap_or(text));
+    let body = [
+        "* Connection #",
+        "* Closing connection",
+        "* closing connection",
+    ]
+    .iter()
+    .filter_map(|note| text.find(note))
+    .min()
+    .map_or(text, |at| text.get(..at).unwrap_or(text));
     if r.headers_done || e.status.is_none() {
         r.body.push_str(body);
         r.body.push('\n');
@@ -257,7 +267,8 @@ fn read_note(r: &mut Reading, note: &str) {
     } else if let Some(rest) = note.strip_prefix("Connected to ") {
         // `Connected to kv.vault.azure.net (203.0.113.44) port 443 (#0)`
         let mut words = rest.split_whitespace();
-        e.host.get_or_insert_with(|| words.next().unwrap_or_default().to_owned());
+        let name = words.next().unwrap_or_default().to_owned();
+        e.host.get_or_insert(name);
         if let Some(address) = words.next() {
             e.address = Some(address.trim_matches(['(', ')']).to_owned());
         }
@@ -267,7 +278,8 @@ fn read_note(r: &mut Reading, note: &str) {
     } else if let Some(rest) = note.strip_prefix("Established connection to ") {
         // curl 8.10+: `Established connection to host (10.0.0.1 port 443) from ...`
         let mut words = rest.split_whitespace();
-        e.host.get_or_insert_with(|| words.next().unwrap_or_default().to_owned());
+        let name = words.next().unwrap_or_default().to_owned();
+        e.host.get_or_insert(name);
         if let Some(address) = words.next() {
             e.address = Some(address.trim_start_matches('(').to_owned());
         }

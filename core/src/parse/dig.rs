@@ -25,9 +25,10 @@ fn record(line: &str) -> Option<Record> {
     let rest: Vec<&str> = words.collect();
     let position = rest.iter().position(|w| TYPES.contains(w))?;
     // Everything before the type must be a TTL or a class, or this is not a record line.
-    let prefix_ok = rest.iter().take(position).all(|w| {
-        w.parse::<u64>().is_ok() || matches!(*w, "IN" | "CH" | "HS" | "ANY")
-    });
+    let prefix_ok = rest
+        .iter()
+        .take(position)
+        .all(|w| w.parse::<u64>().is_ok() || matches!(*w, "IN" | "CH" | "HS" | "ANY"));
     if !prefix_ok {
         return None;
     }
@@ -66,7 +67,10 @@ fn answer_from_records(answer: &mut DnsAnswer, records: &[Record]) {
             answer.cnames.push(target);
         }
     }
-    for r in records.iter().filter(|r| r.rtype == "A" || r.rtype == "AAAA") {
+    for r in records
+        .iter()
+        .filter(|r| r.rtype == "A" || r.rtype == "AAAA")
+    {
         answer.answer_name.get_or_insert_with(|| r.owner.clone());
         answer.addresses.push(r.data.clone());
     }
@@ -144,7 +148,9 @@ pub fn parse_dig(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>) {
         }
         answer_from_records(&mut answer, &records);
         if status.as_deref() == Some("NOERROR") && answer.addresses.is_empty() {
-            answer.error.get_or_insert_with(|| "NOERROR-NODATA".to_owned());
+            answer
+                .error
+                .get_or_insert_with(|| "NOERROR-NODATA".to_owned());
         }
         if answer.query.is_none() && answer.error.is_none() && answer.addresses.is_empty() {
             continue;

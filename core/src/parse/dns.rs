@@ -196,11 +196,18 @@ enum Open {
 /// for first and the chain after it, on indented lines.
 pub fn parse_nslookup(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>) {
     let query_from_command = query_of_command(command, &["-type", "-q", "-port", "-timeout"]);
+    // A `Server:` line starts the next lookup only once the current one has its own: Windows
+    // prints a timeout or `*** ... can't find` before `Server:` when its standard error reaches
+    // the terminal first, and that line belongs to the lookup that follows.
     let mut blocks: Vec<Vec<&Line>> = Vec::new();
+    let mut has_server = false;
     for line in lines {
-        if line.text.starts_with("Server:") || blocks.is_empty() {
+        let server = line.text.starts_with("Server:");
+        if blocks.is_empty() || (server && has_server) {
             blocks.push(Vec::new());
+            has_server = false;
         }
+        has_server |= server;
         if let Some(block) = blocks.last_mut() {
             block.push(line);
         }
@@ -224,6 +231,9 @@ pub fn parse_nslookup(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>
             }
             open = Open::None;
             if let Some(server) = trimmed.strip_prefix("Server:") {
+                // The address after `Server:` is the server's, even after an answer header.
+                in_answer = false;
+                server_address_seen = false;
                 let server = server.trim();
                 if !server.eq_ignore_ascii_case("unknown") && !server.is_empty() {
                     answer.server = Some(strip_port(server));

@@ -21,6 +21,8 @@ pub struct KubeEvent {
     pub age: Option<String>,
     /// The span the count covers (`8m56s`).
     pub over: Option<String>,
+    /// When it first happened: FIRST SEEN of `-o wide`, `firstTimestamp` of `-o json|yaml`.
+    pub first_seen: Option<String>,
     /// `pod/<name>` or the described pod.
     pub object: Option<String>,
     /// Namespace, when shown.
@@ -317,6 +319,7 @@ pub fn parse_table(lines: &[Line], sink: &mut Sink<'_>) {
             continue;
         };
         let (age, mut count, over) = split_count(&get("LAST SEEN").unwrap_or_default());
+        let first_seen = get("FIRST SEEN");
         if let Some(c) = get("COUNT").and_then(|c| c.parse().ok()) {
             count = c;
         }
@@ -331,6 +334,7 @@ pub fn parse_table(lines: &[Line], sink: &mut Sink<'_>) {
             count,
             age,
             over,
+            first_seen,
             object: get("OBJECT"),
             namespace: get("NAMESPACE"),
             from,

@@ -28,7 +28,10 @@ pub fn parse_host(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>) {
             _ => true,
         };
         if !continues {
-            facts.push((std::mem::replace(&mut answer, DnsAnswer::new("host")), block));
+            facts.push((
+                std::mem::replace(&mut answer, DnsAnswer::new("host")),
+                block,
+            ));
             block = Vec::new();
         }
         block.push(line);
@@ -58,7 +61,8 @@ pub fn parse_host(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>) {
                 answer.query.get_or_insert_with(|| clean(name));
                 answer.error = Some(status_of(reason));
             }
-        } else if text.contains("connection timed out") || text.contains("no servers could be reached")
+        } else if text.contains("connection timed out")
+            || text.contains("no servers could be reached")
         {
             answer.error = Some("timeout".to_owned());
         }

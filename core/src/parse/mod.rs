@@ -15,7 +15,7 @@ pub mod tcp;
 pub mod tree;
 pub mod yaml;
 
-use crate::classify::{looks_scalar, Segment, SegmentKind};
+use crate::classify::{looks_scalar, looks_tsv, Segment, SegmentKind};
 use crate::evidence::Location;
 use crate::facts::{Fact, Facts};
 use crate::report::Diagnostic;
@@ -107,7 +107,48 @@ fn is_continuation(text: &str) -> bool {
         .any(|p| t.starts_with(p))
 }
 
-/// Groups the lines of a segment into records: log and text segments join wrapped lines.
+/// Whether a YAML line continues the scalar of the record above it: a double-quoted string not
+/// yet closed (kubectl folds long ones at 80 columns), or a plain scalar folded onto a deeper
+/// line that is neither a key nor a list item.
+fn yaml_continues(unit: &Unit, line: &str) -> bool {
+    let open_quote = unit.text.contains(": \"") && unescaped_quotes(&unit.text) % 2 == 1;
+    if open_quote {
+        return true;
+    }
+    let indent = |t: &str| t.len() - t.trim_start().len();
+    let Some(first) = unit.text.lines().next() else {
+        return false;
+    };
+    let trimmed = line.trim_start();
+    let is_key = trimmed
+        .split_once(':')
+        .is_some_and(|(k, rest)| (rest.is_empty() || rest.starts_with(' ')) && !k.contains(' '));
+    first
+        .trim_start()
+        .split_once(": ")
+        .is_some_and(|(_, v)| !v.is_empty() && !v.starts_with(['"', '\'', '|', '>']))
+        && indent(line) > indent(first)
+        && !is_key
+        && !trimmed.starts_with("- ")
+}
+
+/// Double quotes not escaped by a backslash.
+fn unescaped_quotes(text: &str) -> usize {
+    let mut count = 0;
+    let mut escaped = false;
+    for c in text.chars() {
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '"') => count += 1,
+            _ => {}
+        }
+    }
+    count
+}
+
+/// Groups the lines of a segment into records: log and text segments join wrapped lines, YAML
+/// segments unfold a folded scalar into one line, as a JSON document would print it.
 ///
 /// `kubectl logs --prefix`, `--timestamps` and stern repeat their prefix on every line,
 /// continuations included; a continuation joins the record above it when both come from the
@@ -118,6 +159,24 @@ pub fn units(lines: &[Line], kind: SegmentKind) -> Vec<Unit> {
     let mut units: Vec<Unit> = Vec::new();
     let mut unit_prefix = LinePrefix::default();
     for line in lines {
+        if kind == SegmentKind::Yaml && !line.text.trim().is_empty() {
+            if let Some(unit) = units.last_mut() {
+                if unit.last + 1 == line.number && yaml_continues(unit, &line.text) {
+                    // Unfold as YAML reads it: a trailing `\` joins without a space (the next
+                    // line's `\ ` is an escaped space), any other fold is one space.
+                    let next = line.text.trim_start();
+                    if unit.text.ends_with('\\') {
+                        unit.text.pop();
+                        unit.text.push_str(next.strip_prefix('\\').unwrap_or(next));
+                    } else {
+                        unit.text.push(' ');
+                        unit.text.push_str(next);
+                    }
+                    unit.last = line.number;
+                    continue;
+                }
+            }
+        }
         let (prefix, rest) = split_prefix(&line.text);
         let same_source =
             prefix.pod == unit_prefix.pod && prefix.container == unit_prefix.container;
@@ -154,8 +213,13 @@ struct CommandLine<'a> {
 /// The fields of an `az_scalars` fact.
 #[derive(Debug, Clone, Serialize)]
 struct ScalarValue<'a> {
+    /// The line's value (all of it when it holds several).
     value: &'a str,
+    /// The `--query` that selected it, when the command was seen.
     query: Option<&'a str>,
+    /// A line of several values (`--query "[a, b]" -o tsv` separates them with tabs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    values: Vec<&'a str>,
 }
 
 /// Runs the structural parser of a segment. Line-level extraction (patterns, log records,
@@ -201,6 +265,15 @@ pub fn parse_segment(
             }
         }
         SegmentKind::Scalar => parse_scalar(seg_lines, command, sink),
+        // Values with spaces look like any text; only the name says they are `-o tsv` output.
+        SegmentKind::Text
+            if whole_document
+                && !looks_scalar(seg_lines)
+                && name_hint.ends_with(".tsv")
+                && looks_tsv(seg_lines) =>
+        {
+            parse_scalar(seg_lines, command, sink);
+        }
         SegmentKind::Text if whole_document && looks_scalar(seg_lines) => {
             let hinted = name_hint.ends_with(".tsv")
                 || name_hint.contains("query")
@@ -225,21 +298,35 @@ pub fn parse_segment(
 }
 
 fn parse_scalar(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>) {
-    let query = command.and_then(|c| {
-        c.split_once("--query")
-            .map(|(_, q)| q.split_whitespace().next().unwrap_or_default())
-    });
+    let query = command.and_then(query_argument);
     for line in lines.iter().filter(|l| !l.text.trim().is_empty()) {
+        let value = line.text.trim();
+        let values: Vec<&str> = if value.contains('\t') {
+            value.split('\t').map(str::trim).collect()
+        } else {
+            Vec::new()
+        };
         sink.fact(
             "az_scalars",
             line.number,
             line.number,
             &line.text,
             &ScalarValue {
-                value: line.text.trim(),
+                value,
                 query,
+                values,
             },
         );
+    }
+}
+
+/// The value of `--query`, quoted (`"[clientId, principalId]"`) or not.
+fn query_argument(command: &str) -> Option<&str> {
+    let rest = command.split_once("--query")?.1.trim_start();
+    let rest = rest.strip_prefix('=').unwrap_or(rest);
+    match rest.chars().next() {
+        Some(quote @ ('"' | '\'')) => rest.get(1..)?.split(quote).next(),
+        _ => rest.split_whitespace().next(),
     }
 }
 
@@ -303,7 +390,9 @@ fn parse_table(lines: &[Line], sink: &mut Sink<'_>) {
         if text.starts_with("NAME") || text.starts_with("NAMESPACE") {
             columns = table::columns(text);
             let has = |n: &str| columns.iter().any(|c| c.name == n);
-            kind = if has("READY") && has("STATUS") {
+            kind = if has("DESIRED") && has("CURRENT") {
+                Some("k8s_daemonsets")
+            } else if has("READY") && has("STATUS") {
                 Some("k8s_pods")
             } else if has("ATTACHREQUIRED") || has("PODINFOONMOUNT") {
                 Some("k8s_csidrivers")
@@ -328,19 +417,32 @@ fn parse_table(lines: &[Line], sink: &mut Sink<'_>) {
                 .cloned()
                 .filter(|v| !v.is_empty() && v != "<none>")
         };
+        let number = |n: &str| get(n).and_then(|v| v.parse::<u64>().ok());
         let fields = match kind {
             "k8s_pods" => serde_json::json!({
                 "name": get("NAME"), "namespace": get("NAMESPACE"), "ready": get("READY"), "status": get("STATUS"),
                 "restarts": get("RESTARTS"), "node": get("NODE"), "ip": get("IP"), "source": "table",
                 "app": get("NAME").map(|n| app_of_pod_name(&n)),
+                // `708 (3m44s ago)` counts 708 restarts.
+                "restart_count": get("RESTARTS").and_then(|r| r.split_whitespace().next().and_then(|n| n.parse::<u64>().ok())),
             }),
             "k8s_csidrivers" => serde_json::json!({
                 "name": get("NAME"), "attach_required": get("ATTACHREQUIRED").map(|v| v == "true"),
                 "pod_info_on_mount": get("PODINFOONMOUNT").map(|v| v == "true"), "modes": get("MODES"),
+                "requires_republish": get("REQUIRESREPUBLISH").map(|v| v == "true"),
+                "token_requests": get("TOKENREQUESTS").filter(|v| v != "<unset>"),
             }),
-            "k8s_nodes" => {
-                serde_json::json!({ "name": get("NAME"), "status": get("STATUS"), "roles": get("ROLES"), "os": get("OS-IMAGE") })
-            }
+            "k8s_nodes" => serde_json::json!({
+                "name": get("NAME"), "status": get("STATUS"), "roles": get("ROLES"), "os": get("OS-IMAGE"),
+                "version": get("VERSION"), "internal_ip": get("INTERNAL-IP"),
+                "unschedulable": get("STATUS").map(|s| s.split(',').any(|p| p == "SchedulingDisabled")),
+                "ready": get("STATUS").map(|s| if s.split(',').any(|p| p == "Ready") { "True" } else { "False" }),
+            }),
+            "k8s_daemonsets" => serde_json::json!({
+                "name": get("NAME"), "namespace": get("NAMESPACE"), "desired": number("DESIRED"),
+                "current": number("CURRENT"), "ready": number("READY"), "available": number("AVAILABLE"),
+                "node_selector": get("NODE SELECTOR"), "source": "table",
+            }),
             _ => serde_json::json!({ "name": get("NAME"), "role": get("ROLE") }),
         };
         sink.fact(kind, line.number, line.number, text, &fields);

@@ -71,7 +71,7 @@ fn fact_of_object(node: &Node, sink: &mut Sink<'_>) {
         _ if kind == "CSIDriver" => ("k8s_csidrivers", csidriver(&v)),
         _ if kind == "SecretProviderClass" => ("k8s_spcs", spc(&v)),
         _ if kind == "SecretProviderClassPodStatus" => ("k8s_spc_statuses", spc_status(&v)),
-        _ if kind == "ClusterRole" => ("k8s_cluster_roles", meta_only(&v)),
+        _ if kind == "ClusterRole" => ("k8s_cluster_roles", cluster_role(&v)),
         _ if kind == "ClusterRoleBinding" => ("k8s_cluster_role_bindings", binding(&v)),
         _ if kind == "Node" => ("k8s_nodes", k8s_node(&v)),
         _ if kind == "DaemonSet" => ("k8s_daemonsets", daemonset(&v)),
@@ -130,6 +130,10 @@ fn fact_of_object(node: &Node, sink: &mut Sink<'_>) {
             count: fields.get("count").and_then(Value::as_u64).unwrap_or(1),
             age: fields
                 .get("last_timestamp")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            first_seen: fields
+                .get("first_timestamp")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             over: None,
@@ -196,6 +200,42 @@ fn meta_only(v: &Value) -> Map<String, Value> {
     )
 }
 
+fn cluster_role(v: &Value) -> Map<String, Value> {
+    let mut fields = meta_only(v);
+    fields.insert("rules".to_owned(), text(v, &["rules"]));
+    fields
+}
+
+/// The state of each container: whether it is ready, how often it restarted, and why it waits
+/// or ended (`CrashLoopBackOff`, `Error`), which the pod phase (`Running`) hides.
+fn container_states(v: &Value) -> Vec<Value> {
+    let statuses = s(v, &["status", "containerStatuses"])
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    statuses
+        .iter()
+        .map(|c| {
+            let state = c.get("state").and_then(Value::as_object);
+            let (state_name, detail) = state
+                .and_then(|m| m.iter().next())
+                .map_or((Value::Null, Value::Null), |(k, d)| {
+                    (Value::String(k.clone()), d.clone())
+                });
+            let last = s(c, &["lastState", "terminated"]);
+            json!({
+                "name": text(c, &["name"]),
+                "ready": text(c, &["ready"]),
+                "restart_count": text(c, &["restartCount"]),
+                "state": state_name,
+                "reason": text(&detail, &["reason"]),
+                "last_exit_code": last.and_then(|t| t.get("exitCode")).cloned().unwrap_or(Value::Null),
+                "last_reason": last.and_then(|t| t.get("reason")).cloned().unwrap_or(Value::Null),
+            })
+        })
+        .collect()
+}
+
 fn pod(v: &Value) -> Map<String, Value> {
     let volumes: Vec<Value> = s(v, &["spec", "volumes"])
         .and_then(Value::as_array)
@@ -225,6 +265,10 @@ fn pod(v: &Value) -> Map<String, Value> {
         "service_account": text(v, &["spec", "serviceAccountName"]),
         "csi_volumes": volumes,
         "source": "json",
+        "ip": text(v, &["status", "podIP"]),
+        "host_ip": text(v, &["status", "hostIP"]),
+        "containers": container_states(v),
+        "tolerations": s(v, &["spec", "tolerations"]).cloned().unwrap_or(json!([])),
     }))
 }
 
@@ -253,13 +297,57 @@ fn spc(v: &Value) -> Map<String, Value> {
         "use_azure_token_proxy": p("useAzureTokenProxy"),
         "cloud_name": p("cloudName"),
         "objects": p("objects"),
+        "keyvault_objects": keyvault_objects(params.get("objects").and_then(Value::as_str)),
         "parameters": params,
         "secret_objects": text(v, &["spec", "secretObjects"]),
     }))
 }
 
+/// The objects a SecretProviderClass asks for. Its `objects` parameter is a YAML document held
+/// in a string (`array:` of strings, each a YAML map of `objectName`, `objectType`, ...).
+fn keyvault_objects(objects: Option<&str>) -> Value {
+    let Some(text) = objects else {
+        return Value::Null;
+    };
+    let items: Vec<Value> = super::yaml::parse(text, 1, 16)
+        .ok()
+        .and_then(|docs| docs.into_iter().next())
+        .and_then(|doc| doc.get("array").and_then(|a| a.items().map(<[_]>::to_vec)))
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|item| {
+            // Each item is usually a block string holding a map; a map written inline works too.
+            let value = match item.to_value() {
+                Value::String(inner) => super::yaml::parse(&inner, 1, 16)
+                    .ok()?
+                    .into_iter()
+                    .next()?
+                    .to_value(),
+                other => other,
+            };
+            let field = |k: &str| {
+                value
+                    .get(k)
+                    .filter(|x| !x.is_null())
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+                    .filter(|x| !x.is_empty())
+            };
+            Some(json!({
+                "name": field("objectName"),
+                "type": field("objectType"),
+                "version": field("objectVersion"),
+                "alias": field("objectAlias"),
+                "format": field("objectFormat"),
+                "encoding": field("objectEncoding"),
+            }))
+        })
+        .collect();
+    Value::Array(items)
+}
+
 fn spc_status(v: &Value) -> Map<String, Value> {
     obj(json!({
+        "node": text(v, &["metadata", "labels", "internal.secrets-store.csi.k8s.io/node-name"]),
         "name": text(v, &["metadata", "name"]),
         "namespace": text(v, &["metadata", "namespace"]),
         "pod": text(v, &["status", "podName"]),
@@ -284,7 +372,21 @@ fn k8s_node(v: &Value) -> Map<String, Value> {
         "taints": s(v, &["spec", "taints"]).cloned().unwrap_or(json!([])),
         "os": text(v, &["metadata", "labels", "kubernetes.io/os"]),
         "agentpool": text(v, &["metadata", "labels", "agentpool"]),
+        "unschedulable": v.pointer("/spec/unschedulable").cloned().unwrap_or(json!(false)),
+        "ready": ready_condition(v),
     }))
+}
+
+/// The node's `Ready` condition: `True`, `False` or `Unknown`.
+fn ready_condition(v: &Value) -> Value {
+    s(v, &["status", "conditions"])
+        .and_then(Value::as_array)
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
+        })
+        .and_then(|c| c.get("status").cloned())
+        .unwrap_or(Value::Null)
 }
 
 fn daemonset(v: &Value) -> Map<String, Value> {
@@ -294,6 +396,11 @@ fn daemonset(v: &Value) -> Map<String, Value> {
         "tolerations": s(v, &["spec", "template", "spec", "tolerations"]).cloned().unwrap_or(json!([])),
         "desired": text(v, &["status", "desiredNumberScheduled"]),
         "ready": text(v, &["status", "numberReady"]),
+        "current": text(v, &["status", "currentNumberScheduled"]),
+        "available": text(v, &["status", "numberAvailable"]),
+        "misscheduled": text(v, &["status", "numberMisscheduled"]),
+        "node_selector": text(v, &["spec", "template", "spec", "nodeSelector"]),
+        "app": text(v, &["metadata", "labels", "app"]),
     }))
 }
 
@@ -311,7 +418,8 @@ fn event(v: &Value) -> Map<String, Value> {
         )),
         "from": text(v, &["source", "component"]),
         "node": text(v, &["source", "host"]),
-        "last_timestamp": text(v, &["lastTimestamp"]),
+        "last_timestamp": v.get("lastTimestamp").filter(|t| !t.is_null()).or_else(|| v.get("eventTime")).cloned().unwrap_or(Value::Null),
+        "first_timestamp": text(v, &["firstTimestamp"]),
     }))
 }
 

@@ -134,7 +134,11 @@ pub fn parse_resolve_dns_name(lines: &[Line], command: Option<&str>, sink: &mut 
     for line in lines {
         let text = line.text.trim();
         // `Resolve-DnsName : kv.vault.azure.net : DNS name does not exist`
-        if let Some(rest) = text.strip_prefix("Resolve-DnsName : ") {
+        let cmdlet = "Resolve-DnsName : ";
+        let error_record = text
+            .get(..cmdlet.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(cmdlet));
+        if let Some(rest) = text.get(cmdlet.len()..).filter(|_| error_record) {
             let (name, message) = rest.rsplit_once(" : ").unwrap_or(("", rest));
             if !name.is_empty() {
                 answer.query.get_or_insert_with(|| clean(name));
@@ -223,7 +227,12 @@ pub fn parse_test_net_connection(lines: &[Line], command: Option<&str>, sink: &m
     let host_from_command = named_argument(command, "-ComputerName").or_else(|| {
         query_of_command(
             command,
-            &["-Port", "-InformationLevel", "-CommonTCPPort", "-ComputerName"],
+            &[
+                "-Port",
+                "-InformationLevel",
+                "-CommonTCPPort",
+                "-ComputerName",
+            ],
         )
     });
     let unresolved = lines.iter().find_map(|l| {
@@ -249,7 +258,10 @@ pub fn parse_test_net_connection(lines: &[Line], command: Option<&str>, sink: &m
                 .get("ComputerName")
                 .cloned()
                 .or_else(|| host_from_command.clone()),
-            address: object.get("RemoteAddress").cloned().filter(|a| !a.is_empty()),
+            address: object
+                .get("RemoteAddress")
+                .cloned()
+                .filter(|a| !a.is_empty()),
             port: object
                 .get("RemotePort")
                 .and_then(|p| p.parse().ok())

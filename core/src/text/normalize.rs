@@ -13,11 +13,13 @@ static KUBECTL_TIMESTAMP: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) ").ok()
 });
 
-/// `kubectl logs --prefix` writes `[pod/<name>/<container>] `; stern writes `<pod> <container> `.
+/// `kubectl logs --prefix` writes `[pod/<name>/<container>] `; stern writes `<pod> <container> `,
+/// and `<namespace> <pod> <container> ` with `--all-namespaces` or several namespaces. Both repeat
+/// the prefix on the tab-indented lines and the ` >` line of a klog multi-line value.
 static KUBECTL_PREFIX: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\] ").ok());
 static STERN_PREFIX: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"^(?:[+-] )?(?P<pod>[a-z0-9][a-z0-9.-]*-[a-z0-9]{4,10}) (?P<container>[a-z0-9][a-z0-9-]*) (?P<rest>[IWEF]\d{4} |time=|\{|[0-9]{4}-)").ok()
+    Regex::new(r"^(?:[+-] )?(?:[a-z0-9][a-z0-9-]* )?(?P<pod>[a-z0-9][a-z0-9.-]*-[a-z0-9]{4,10}) (?P<container>[a-z0-9][a-z0-9-]*) (?P<rest>[IWEF]\d{4} |time=|\{|[0-9]{4}-|\t| >)").ok()
 });
 
 /// Removes ANSI escape sequences.
@@ -91,6 +93,11 @@ mod tests {
         assert_eq!(p.container.as_deref(), Some("secrets-store"));
         assert!(p.timestamp.is_some());
         assert_eq!(rest, "E0501 x");
+        let (p, rest) =
+            split_prefix("kube-system aks-secrets-store-csi-driver-r9nw2 secrets-store E1120 x");
+        assert_eq!(p.pod.as_deref(), Some("aks-secrets-store-csi-driver-r9nw2"));
+        assert_eq!(p.container.as_deref(), Some("secrets-store"));
+        assert_eq!(rest, "E1120 x");
     }
 
     #[test]
