@@ -134,7 +134,7 @@ mod tests {
                 "c2lnbmF0dXJl",
                 "S3cr3tValue",
                 "opaque-token",
-                "secret",
+                "AbCdEf",
                 "QUJDREVG",
                 "hunter2",
                 "MIIEpAIB",
