@@ -126,8 +126,17 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            let usage = error.downcast_ref::<kvcsi_core::Error>().is_some();
-            let _ = writeln!(std::io::stderr(), "kvcsi: {error:#}");
+            // The core's errors already name their cause; anyhow's chain would repeat it.
+            let usage = error.downcast_ref::<kvcsi_core::Error>();
+            match usage {
+                Some(core) => {
+                    let _ = writeln!(std::io::stderr(), "kvcsi: {core}");
+                }
+                None => {
+                    let _ = writeln!(std::io::stderr(), "kvcsi: {error:#}");
+                }
+            }
+            let usage = usage.is_some();
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }

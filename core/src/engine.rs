@@ -287,6 +287,22 @@ pub struct Session<'e> {
     diagnostics: Vec<Diagnostic>,
     stats: Stats,
     segments: Vec<SegmentInfo>,
+    /// Sources that held at least one line of text.
+    usable: std::collections::BTreeSet<String>,
+}
+
+/// Whether a document is binary: many control bytes, or mostly lines that are not UTF-8.
+/// Text evidence has neither; an image or an unnamed gzip stream has both.
+fn looks_binary(bytes: &[u8], lossy_lines: u64, lines: usize) -> bool {
+    let sample = bytes.get(..bytes.len().min(64 * 1024)).unwrap_or_default();
+    if sample.is_empty() {
+        return false;
+    }
+    let control = sample
+        .iter()
+        .filter(|b| matches!(**b, 0..=8 | 11 | 12 | 14..=26 | 28..=31 | 127))
+        .count();
+    control * 20 > sample.len() || (lines > 0 && lossy_lines * 3 > lines as u64)
 }
 
 impl<'e> Session<'e> {
@@ -302,6 +318,7 @@ impl<'e> Session<'e> {
             diagnostics: Vec::new(),
             stats: Stats::default(),
             segments: Vec::new(),
+            usable: std::collections::BTreeSet::new(),
             engine,
         }
     }
@@ -536,9 +553,8 @@ impl<'e> Session<'e> {
     }
 
     fn mark_usable(&mut self, name: &str) {
-        let _ = name;
-        if self.stats.usable_sources < self.stats.sources {
-            self.stats.usable_sources = self.stats.sources;
+        if self.usable.insert(name.to_owned()) {
+            self.stats.usable_sources += 1;
         }
     }
 
@@ -558,23 +574,21 @@ impl<'e> Session<'e> {
             });
         }
         self.stats.lines += lines.len() as u64;
+        if looks_binary(bytes, stream.lossy_lines, lines.len()) {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    "binary-input",
+                    format!("{name} is binary, not text (an image, a compressed file without its .gz name, random bytes?); it was skipped"),
+                )
+                .with_source(name),
+            );
+            return;
+        }
         if lines.iter().any(|l| !l.text.trim().is_empty()) {
             self.mark_usable(name);
         } else if stream.bytes == bytes.len() as u64 {
             self.diagnostics.push(
                 Diagnostic::new("empty-input", format!("{name} holds no text")).with_source(name),
-            );
-        }
-        if bytes.len() > 1024
-            && lines.len() <= 2
-            && bytes.iter().filter(|b| **b == 0).count() > bytes.len() / 16
-        {
-            self.diagnostics.push(
-                Diagnostic::new(
-                    "binary-input",
-                    format!("{name} looks binary; it was scanned but is unlikely to hold evidence"),
-                )
-                .with_source(name),
             );
         }
         let segments = segment(&lines);
