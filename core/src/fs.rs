@@ -130,6 +130,20 @@ pub fn feed_all(session: &mut Session<'_>, sources: &[Source]) -> Result<(), Err
     Ok(())
 }
 
+/// Reads and parses suppression files, in the order given; entries name the path as given.
+pub fn suppressions(paths: &[String]) -> Result<crate::report::SuppressionList, Error> {
+    let mut list = crate::report::SuppressionList::default();
+    for path in paths {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        list.entries
+            .extend(crate::report::SuppressionList::parse(path, &text)?.entries);
+    }
+    Ok(list)
+}
+
 /// Reads user rule files from folders (`*.rhai` and `<id>/rule.rhai`), in name order.
 pub fn rule_sources(dirs: &[String]) -> Result<Vec<crate::RuleSource>, Error> {
     let mut out = Vec::new();

@@ -331,6 +331,52 @@ impl Report {
         out
     }
 
+    /// What a strict caller treats as an error instead of a diagnostic, if anything: a rule
+    /// that broke a limit ([`crate::Error::LimitExceeded`]), a rule whose `check` failed
+    /// ([`crate::Error::Rule`]), or input with nothing usable in it ([`crate::Error::Input`],
+    /// exit status 2). Rules that failed to load are in [`crate::Engine::rules`]`.errors`.
+    pub fn strict_error(&self) -> Option<crate::Error> {
+        for d in &self.diagnostics {
+            let rule = d.rule.as_deref().unwrap_or_default();
+            if let Some(limit) = crate::rule::limit_name(&d.code) {
+                return Some(crate::Error::LimitExceeded {
+                    limit,
+                    message: format!("rule {rule}: {}", d.message),
+                });
+            }
+            let code = match d.code.as_str() {
+                "rule-error" => "rule-error",
+                "rule-bad-return" => "rule-bad-return",
+                _ => continue,
+            };
+            return Some(crate::Error::Rule(RuleError {
+                code,
+                file: d.source.clone().unwrap_or_default(),
+                line: None,
+                column: None,
+                message: format!("rule {rule}: {}", d.message),
+                hint: None,
+            }));
+        }
+        (self.exit_status() == 2).then(|| crate::Error::Input {
+            source_name: self
+                .diagnostics
+                .iter()
+                .filter_map(|d| d.source.as_deref())
+                .next()
+                .unwrap_or("evidence")
+                .to_owned(),
+            message: format!(
+                "nothing usable in the input: {}",
+                self.diagnostics
+                    .iter()
+                    .map(|d| d.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        })
+    }
+
     /// Re-renders every text in another language without running the rules again.
     pub fn localized(&self, lang: Lang) -> Report {
         build::relocalize(self, lang)
