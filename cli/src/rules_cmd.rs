@@ -3,8 +3,8 @@
 use crate::RuleArgs;
 use anyhow::Result;
 use clap::Subcommand;
-use kvcsi_core::rule::fixtures;
-use kvcsi_core::rule::RuleOrigin;
+use kvcsi_core::limits::ScriptLimits;
+use kvcsi_core::rule::{self, fixtures, RuleOrigin};
 use kvcsi_core::{fs, Lang};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -39,6 +39,9 @@ pub enum RulesCommand {
     Test {
         /// Rule files or folders; the built-in rules when omitted.
         paths: Vec<String>,
+        /// Print the results as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the definitions file of the rule API for editors (rhai .d.rhai format).
     Definitions,
@@ -133,36 +136,8 @@ pub fn run(command: RulesCommand) -> Result<u8> {
             }
             Ok(0)
         }
-        RulesCommand::Lint { paths } => {
-            let sources = fs::rule_sources(&paths)?;
-            let count = sources.len();
-            let engine = kvcsi_core::Engine::builder()
-                .builtin(false)
-                .rules(sources)
-                .build();
-            let mut failed = engine.rules().errors.len();
-            for error in &engine.rules().errors {
-                writeln!(out, "error: {error}")?;
-            }
-            for (id, message) in engine.matcher().compile_all() {
-                if let Some(spec) = engine.matcher().spec(id) {
-                    writeln!(
-                        out,
-                        "error: rule {}: pattern '{}': invalid regex: {message}",
-                        spec.owner, spec.name
-                    )?;
-                    failed += 1;
-                }
-            }
-            writeln!(
-                out,
-                "{} rule files, {} ok, {failed} problems",
-                count,
-                engine.rules().rules.len()
-            )?;
-            Ok(if failed == 0 { 0 } else { 1 })
-        }
-        RulesCommand::Test { paths } => test(&paths),
+        RulesCommand::Lint { paths } => lint(&paths),
+        RulesCommand::Test { paths, json } => test(&paths, json),
         RulesCommand::Definitions => {
             out.write_all(kvcsi_core::rule::definitions().as_bytes())?;
             Ok(0)
@@ -214,21 +189,57 @@ fn read_fixture_files(
     Ok(())
 }
 
-/// A rule's fixture files: (path relative to its fixtures folder, contents).
-type FixtureFiles = Vec<(String, Vec<u8>)>;
+fn lint(paths: &[String]) -> Result<u8> {
+    let mut out = std::io::stdout().lock();
+    let sources = fs::rule_sources(paths)?;
+    if sources.is_empty() {
+        anyhow::bail!(kvcsi_core::Error::Input {
+            source_name: paths.join(" "),
+            message: "no .rhai rule file there".to_owned()
+        });
+    }
+    let results = rule::lint(sources, &ScriptLimits::default());
+    let (mut errors, mut warnings) = (0, 0);
+    for r in &results {
+        for e in &r.errors {
+            writeln!(out, "error: {e}")?;
+        }
+        for w in &r.warnings {
+            writeln!(out, "warning: {}: {w}", r.file)?;
+        }
+        errors += r.errors.len();
+        warnings += r.warnings.len();
+    }
+    let ok = results.iter().filter(|r| r.errors.is_empty()).count();
+    writeln!(
+        out,
+        "{} rule files: {ok} ok, {} with errors; {errors} errors, {warnings} warnings",
+        results.len(),
+        results.len() - ok
+    )?;
+    Ok(if errors == 0 { 0 } else { 1 })
+}
 
-fn test(paths: &[String]) -> Result<u8> {
+fn test(paths: &[String], json: bool) -> Result<u8> {
     let mut out = std::io::stdout().lock();
     let user = fs::rule_sources(paths)?;
-    let mut fixture_sets: Vec<(String, FixtureFiles)> = Vec::new();
-    let engine = kvcsi_core::Engine::builder().rules(user.clone()).build();
-    for error in &engine.rules().errors {
-        writeln!(out, "FAIL {}\n  {error}", error.file)?;
+    if !paths.is_empty() && user.is_empty() {
+        anyhow::bail!(kvcsi_core::Error::Input {
+            source_name: paths.join(" "),
+            message: "no .rhai rule file there".to_owned()
+        });
     }
-    let mut failures = engine.rules().errors.len();
+    let engine = kvcsi_core::Engine::builder().rules(user.clone()).build();
+    let mut tests = Vec::new();
     if paths.is_empty() {
         for rule in &engine.rules().rules {
-            fixture_sets.push((rule.meta.id.clone(), fixtures::builtin(&rule.meta.id)));
+            tests.push(fixtures::test_rule(
+                &engine,
+                &rule.meta.id,
+                &rule.source.file,
+                true,
+                fixtures::builtin(&rule.meta.id),
+            ));
         }
     } else {
         for source in &user {
@@ -242,42 +253,30 @@ fn test(paths: &[String]) -> Result<u8> {
             };
             let mut files = Vec::new();
             read_fixture_files(&fixtures_dir(Path::new(&source.file)), "", &mut files)?;
-            fixture_sets.push((rule.meta.id.clone(), files));
-        }
-    }
-    let mut total = 0;
-    for (id, files) in fixture_sets {
-        let (set, expected, problems) = fixtures::group(files);
-        let results = fixtures::run(&engine, &id, &set, &expected);
-        let fires = set
-            .iter()
-            .filter(|f| f.expect == fixtures::Expect::Fire)
-            .count();
-        let silent = set.len() - fires;
-        let mut rule_problems = problems;
-        if fires == 0 || silent == 0 {
-            rule_problems.push(format!(
-                "needs at least one fire- and one silent- fixture (has {fires} and {silent})"
+            tests.push(fixtures::test_rule(
+                &engine,
+                &rule.meta.id,
+                &rule.source.file,
+                false,
+                files,
             ));
         }
-        let failed: Vec<_> = results.iter().filter(|r| !r.passed).collect();
-        total += results.len();
-        if failed.is_empty() && rule_problems.is_empty() {
-            writeln!(out, "ok   {id} ({} fixtures)", results.len())?;
-        } else {
-            failures += 1;
-            writeln!(out, "FAIL {id}")?;
-            for p in &rule_problems {
-                writeln!(out, "  {p}")?;
-            }
-            for r in failed {
-                writeln!(out, "  {}:", r.fixture)?;
-                for p in &r.problems {
-                    writeln!(out, "    - {p}")?;
-                }
-            }
-        }
     }
-    writeln!(out, "\n{total} fixtures, {failures} rules failing")?;
-    Ok(if failures == 0 { 0 } else { 1 })
+    let load_errors: Vec<_> = engine
+        .rules()
+        .errors
+        .iter()
+        .filter(|e| paths.is_empty() || user.iter().any(|u| u.file == e.file))
+        .collect();
+    if json {
+        let value = serde_json::json!({ "load_errors": load_errors, "rules": tests });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    } else {
+        for error in &load_errors {
+            writeln!(out, "FAIL  {}  (does not load)\n      {error}", error.file)?;
+        }
+        out.write_all(fixtures::render(&tests).as_bytes())?;
+    }
+    let failed = !load_errors.is_empty() || tests.iter().any(fixtures::RuleTest::failed);
+    Ok(if failed { 1 } else { 0 })
 }

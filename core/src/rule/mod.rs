@@ -176,6 +176,60 @@ impl RuleSet {
     }
 }
 
+/// What `kvcsi rules lint` finds in one rule file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Lint {
+    /// The rule file.
+    pub file: String,
+    /// The rule id, when the file loaded.
+    pub rule: Option<String>,
+    /// Why it does not load (syntax, metadata, patterns, duplicate id).
+    pub errors: Vec<RuleError>,
+    /// Legal but probably wrong: unknown fact kinds or patterns read in `check`, unused
+    /// patterns, commands without texts, missing translations.
+    pub warnings: Vec<String>,
+}
+
+/// Checks rule files without evidence: everything loading does (syntax, top-level code,
+/// functions, metadata, every regex), plus warnings. One entry per source, in order.
+pub fn lint(sources: Vec<RuleSource>, limits: &ScriptLimits) -> Vec<Lint> {
+    let engine = sandbox::engine(limits);
+    let files: Vec<String> = sources.iter().map(|s| s.file.clone()).collect();
+    let set = RuleSet::load(&engine, limits, sources);
+    files
+        .into_iter()
+        .map(|file| {
+            let mut errors: Vec<RuleError> = set
+                .errors
+                .iter()
+                .filter(|e| e.file == file)
+                .cloned()
+                .collect();
+            let rule = set.rules.iter().find(|r| r.source.file == file);
+            let mut warnings = Vec::new();
+            if let Some(rule) = rule {
+                for (name, message) in check_regexes(&rule.meta) {
+                    errors.push(RuleError {
+                        code: "rule-pattern-invalid",
+                        file: file.clone(),
+                        line: None,
+                        column: None,
+                        message: format!("pattern '{name}': invalid regex: {message}"),
+                        hint: None,
+                    });
+                }
+                warnings = lint_warnings(&rule.meta, &rule.source.text);
+            }
+            Lint {
+                rule: rule.map(|r| r.meta.id.clone()),
+                file,
+                errors,
+                warnings,
+            }
+        })
+        .collect()
+}
+
 fn compile(engine: &Engine, limits: &ScriptLimits, source: RuleSource) -> Result<Rule, RuleError> {
     let error = |code: &'static str,
                  line: Option<usize>,
