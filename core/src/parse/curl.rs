@@ -440,3 +440,47 @@ fn read_body(e: &mut HttpExchange, body: &str) {
     }
     e.aadsts = aadsts;
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn curl(text: &str, command: Option<&str>) -> Vec<serde_json::Value> {
+        crate::parse::test_facts(text, |lines, sink| parse_curl(lines, command, sink))
+    }
+
+    #[test]
+    fn a_body_alone_takes_method_and_url_from_the_command() {
+        let facts = curl(
+            r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215]}"#,
+            Some("curl -X POST https://login.microsoftonline.com/t/oauth2/v2.0/token -d 'grant_type=client_credentials'"),
+        );
+        let f = &facts[0];
+        assert_eq!(f["method"], "POST");
+        assert_eq!(
+            f["url"],
+            "https://login.microsoftonline.com/t/oauth2/v2.0/token"
+        );
+        assert_eq!(f["host"], "login.microsoftonline.com");
+        assert_eq!(f["body_code"], "invalid_client");
+        assert_eq!(f["aadsts"], serde_json::json!(["7000215"]));
+    }
+
+    #[test]
+    fn each_request_is_an_exchange() {
+        let text = "*   Trying 10.0.0.1:80...\n* Connected to kv (10.0.0.1) port 80 (#0)\n> GET /a HTTP/1.1\n> Host: kv\n>\n< HTTP/1.1 302 Found\n< Location: /b\n<\n* Issue another request to this URL: 'http://kv/b'\n> GET /b HTTP/1.1\n> Host: kv\n>\n< HTTP/1.1 404 Not Found\n<\n* Connection #0 to host kv left intact\n";
+        let facts = curl(text, None);
+        assert_eq!(facts.len(), 2);
+        assert_eq!(facts[0]["status"], 302);
+        assert_eq!(facts[1]["url"], "http://kv/b");
+        assert_eq!(facts[1]["status"], 404);
+    }
+
+    #[test]
+    fn failures_are_classified() {
+        let facts = curl("*   Trying 10.0.0.1:443...\n* connect to 10.0.0.1 port 443 failed: Connection refused\n* Failed to connect to kv port 443 after 3 ms: Connection refused\n* Closing connection 0\ncurl: (7) Failed to connect to kv port 443 after 3 ms: Connection refused\n", None);
+        assert_eq!(facts[0]["error_code"], 7);
+        assert_eq!(facts[0]["error_kind"], "refused");
+    }
+}

@@ -182,3 +182,28 @@ fn parse_short(lines: &[Line], query: Option<String>, sink: &mut Sink<'_>) {
     answer.classify_addresses();
     emit(&answer, &block, sink);
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn nxdomain_and_short_answers() {
+        let text = "; <<>> DiG 9.18.30 <<>> kv-x.vault.azure.net\n;; global options: +cmd\n;; Got answer:\n;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 1\n;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1\n\n;; QUESTION SECTION:\n;kv-x.vault.azure.net.\t\tIN\tA\n\n;; AUTHORITY SECTION:\nvault.azure.net.\t60\tIN\tSOA\tns1.example. hostmaster.example. 1 900 600 86400 60\n\n;; SERVER: 10.0.0.10#53(10.0.0.10) (UDP)\n";
+        let facts = crate::parse::test_facts(text, |lines, sink| parse_dig(lines, None, sink));
+        assert_eq!(facts[0]["query"], "kv-x.vault.azure.net");
+        assert_eq!(facts[0]["error"], "NXDOMAIN");
+        assert_eq!(facts[0]["addresses"], serde_json::json!([]));
+        let facts = crate::parse::test_facts(
+            "kv.privatelink.vaultcore.azure.net.\n10.10.1.4\n",
+            |lines, sink| parse_dig(lines, Some("dig +short kv.vault.azure.net"), sink),
+        );
+        assert_eq!(facts[0]["query"], "kv.vault.azure.net");
+        assert_eq!(
+            facts[0]["private_addresses"],
+            serde_json::json!(["10.10.1.4"])
+        );
+        assert_eq!(facts[0]["via_privatelink"], true);
+    }
+}

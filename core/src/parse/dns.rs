@@ -367,6 +367,54 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn nslookup(text: &str, command: Option<&str>) -> Vec<serde_json::Value> {
+        crate::parse::test_facts(text, |lines, sink| parse_nslookup(lines, command, sink))
+    }
+
+    #[test]
+    fn windows_lists_the_query_first_among_aliases() {
+        let facts = nslookup(
+            "Server:  UnKnown\nAddress:  10.1.0.4\n\nNon-authoritative answer:\nName:    azkms-prod-eus-a.eastus.cloudapp.azure.com\nAddresses:  2603:1030:7:5::24\n          20.62.134.229\nAliases:  www.vault.azure.net\n          data-prod-eus.vaultcore.azure.net\n",
+            None,
+        );
+        let f = &facts[0];
+        assert_eq!(f["query"], "www.vault.azure.net");
+        assert_eq!(f["server"], "10.1.0.4");
+        assert_eq!(
+            f["cnames"],
+            serde_json::json!([
+                "data-prod-eus.vaultcore.azure.net",
+                "azkms-prod-eus-a.eastus.cloudapp.azure.com"
+            ])
+        );
+        assert_eq!(
+            f["addresses"],
+            serde_json::json!(["2603:1030:7:5::24", "20.62.134.229"])
+        );
+        assert_eq!(f["public_addresses"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn stderr_first_and_old_busybox_layouts() {
+        // Windows under Git Bash prints the error before the server lines.
+        let facts = nslookup(
+            "*** UnKnown can't find kv-x.vault.azure.net: Non-existent domain\nServer:  UnKnown\nAddress:  192.168.86.1\n",
+            None,
+        );
+        assert_eq!(facts.len(), 1);
+        assert_eq!(facts[0]["error"], "NXDOMAIN");
+        assert_eq!(facts[0]["server"], "192.168.86.1");
+        // BusyBox before 1.28 numbers addresses and appends the reverse name.
+        let facts = nslookup(
+            "Server:    10.0.0.10\nAddress 1: 10.0.0.10 kube-dns.kube-system.svc.cluster.local\n\nName:      kv.vault.azure.net\nAddress 1: 10.10.1.4 kv.privatelink.vaultcore.azure.net\n",
+            Some("nslookup kv.vault.azure.net"),
+        );
+        assert_eq!(facts[0]["server"], "10.0.0.10");
+        assert_eq!(facts[0]["addresses"], serde_json::json!(["10.10.1.4"]));
+        assert_eq!(strip_port("[fd00::10]:53"), "fd00::10");
+        assert_eq!(strip_port("2001:db8::1"), "2001:db8::1");
+    }
+
     #[test]
     fn private_ranges() {
         assert!(

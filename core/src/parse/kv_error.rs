@@ -111,7 +111,12 @@ regex!(
     VAULT_URL,
     r"https?://([a-z0-9-]{1,64})\.(vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)|managedhsm\.azure\.net)"
 );
-regex!(VAULT_FIELD, r"Vault: ?([A-Za-z0-9-]{1,64});location=");
+// `Vault: kv;location=eastus` (firewall, RBAC) and `on key vault 'kv;location=eastus'` (access
+// policy).
+regex!(
+    VAULT_FIELD,
+    r"(?:Vault: ?|key vault ')([A-Za-z0-9-]{1,64});location="
+);
 regex!(
     APPID,
     r"\bappid=([0-9a-fA-F-]{8,36}|[^;\s]*REDACTED[^;\s]*)"
@@ -355,5 +360,7 @@ mod tests {
         assert!(extract(r#"        "code": "Running""#).is_none());
         let e = extract(r#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) x was not found in this key vault."}}"#).unwrap();
         assert_eq!(e.code.as_deref(), Some("SecretNotFound"));
+        let e = extract(r#"Status=403 Code="Forbidden" Message="The user, group or application 'appid=a;oid=b;iss=c' does not have secrets get permission on key vault 'kv-prod;location=eastus'." InnerError={"code":"AccessDenied"}"#).unwrap();
+        assert_eq!(e.vault.as_deref(), Some("kv-prod"));
     }
 }

@@ -443,7 +443,15 @@ fn parse_table(lines: &[Line], sink: &mut Sink<'_>) {
                 "current": number("CURRENT"), "ready": number("READY"), "available": number("AVAILABLE"),
                 "node_selector": get("NODE SELECTOR"), "source": "table",
             }),
-            _ => serde_json::json!({ "name": get("NAME"), "role": get("ROLE") }),
+            // `ClusterRole/secretprovidersyncing-role`: the role's name as `-o yaml` gives it.
+            _ => {
+                let role = get("ROLE");
+                let (role_kind, role) = match role.as_deref().and_then(|r| r.split_once('/')) {
+                    Some((kind, name)) => (Some(kind.to_owned()), Some(name.to_owned())),
+                    None => (None, role),
+                };
+                serde_json::json!({ "name": get("NAME"), "role": role, "role_kind": role_kind })
+            }
         };
         sink.fact(kind, line.number, line.number, text, &fields);
     }
@@ -467,4 +475,33 @@ fn app_of_pod_name(name: &str) -> String {
         .get(..keep.max(1))
         .map(|p| p.join("-"))
         .unwrap_or_default()
+}
+
+/// Runs one parser over a text, for the parsers' unit tests.
+#[cfg(test)]
+pub(crate) fn test_facts(
+    text: &str,
+    parser: impl FnOnce(&[Line], &mut Sink<'_>),
+) -> Vec<serde_json::Value> {
+    let lines: Vec<Line> = text
+        .lines()
+        .enumerate()
+        .map(|(i, t)| Line {
+            number: i as u64 + 1,
+            text: t.to_owned(),
+        })
+        .collect();
+    let mut facts = Facts::new(1000);
+    let mut diagnostics = Vec::new();
+    let mut sink = Sink {
+        source: "test",
+        facts: &mut facts,
+        diagnostics: &mut diagnostics,
+        max_nesting: 64,
+    };
+    parser(&lines, &mut sink);
+    facts
+        .all()
+        .map(|f| serde_json::Value::Object(f.fields.clone()))
+        .collect()
 }

@@ -175,10 +175,15 @@ fn fact_of_object(node: &Node, sink: &mut Sink<'_>) {
 }
 
 fn summary(v: &Value) -> String {
+    // Kubernetes objects name their kind; Azure resources their type (an AKS cluster's `kind`
+    // is a SKU such as `Base`).
+    let kubernetes = v.get("apiVersion").is_some();
     let kind = v
         .get("kind")
         .and_then(Value::as_str)
+        .filter(|_| kubernetes)
         .or_else(|| v.get("type").and_then(Value::as_str))
+        .or_else(|| v.get("kind").and_then(Value::as_str))
         .unwrap_or("object");
     let name = s(v, &["metadata", "name"])
         .or_else(|| v.get("name"))
@@ -191,6 +196,17 @@ fn obj(pairs: Value) -> Map<String, Value> {
     match pairs {
         Value::Object(map) => map,
         _ => Map::new(),
+    }
+}
+
+/// Leaves out the fields of a built item that were not found, as facts do at their top level
+/// ("fields that were not found are absent").
+fn compact(item: Value) -> Value {
+    match item {
+        Value::Object(map) => {
+            Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).collect())
+        }
+        other => other,
     }
 }
 
@@ -223,7 +239,7 @@ fn container_states(v: &Value) -> Vec<Value> {
                     (Value::String(k.clone()), d.clone())
                 });
             let last = s(c, &["lastState", "terminated"]);
-            json!({
+            compact(json!({
                 "name": text(c, &["name"]),
                 "ready": text(c, &["ready"]),
                 "restart_count": text(c, &["restartCount"]),
@@ -231,7 +247,7 @@ fn container_states(v: &Value) -> Vec<Value> {
                 "reason": text(&detail, &["reason"]),
                 "last_exit_code": last.and_then(|t| t.get("exitCode")).cloned().unwrap_or(Value::Null),
                 "last_reason": last.and_then(|t| t.get("reason")).cloned().unwrap_or(Value::Null),
-            })
+            }))
         })
         .collect()
 }
@@ -243,12 +259,12 @@ fn pod(v: &Value) -> Map<String, Value> {
             vols.iter()
                 .filter_map(|vol| {
                     let csi = vol.get("csi")?;
-                    Some(json!({
+                    Some(compact(json!({
                         "name": text(vol, &["name"]),
                         "driver": text(csi, &["driver"]),
                         "secret_provider_class": text(csi, &["volumeAttributes", "secretProviderClass"]),
                         "node_publish_secret_ref": text(csi, &["nodePublishSecretRef", "name"]),
-                    }))
+                    })))
                 })
                 .collect()
         })
@@ -332,14 +348,14 @@ fn keyvault_objects(objects: Option<&str>) -> Value {
                     .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
                     .filter(|x| !x.is_empty())
             };
-            Some(json!({
+            Some(compact(json!({
                 "name": field("objectName"),
                 "type": field("objectType"),
                 "version": field("objectVersion"),
                 "alias": field("objectAlias"),
                 "format": field("objectFormat"),
                 "encoding": field("objectEncoding"),
-            }))
+            })))
         })
         .collect();
     Value::Array(items)
@@ -362,6 +378,7 @@ fn binding(v: &Value) -> Map<String, Value> {
     obj(json!({
         "name": text(v, &["metadata", "name"]),
         "role": text(v, &["roleRef", "name"]),
+        "role_kind": text(v, &["roleRef", "kind"]),
         "subjects": text(v, &["subjects"]),
     }))
 }
@@ -424,6 +441,30 @@ fn event(v: &Value) -> Map<String, Value> {
 }
 
 fn aks(v: &Value) -> Map<String, Value> {
+    let pools = s(v, &["agentPoolProfiles"])
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    // Pools usually share a subnet; the subnets are listed once each.
+    let mut subnet_ids: Vec<Value> = Vec::new();
+    for id in pools.iter().filter_map(|p| p.get("vnetSubnetId")) {
+        if !id.is_null() && !subnet_ids.contains(id) {
+            subnet_ids.push(id.clone());
+        }
+    }
+    let node_pools: Vec<Value> = pools
+        .iter()
+        .map(|p| {
+            compact(json!({
+                "name": text(p, &["name"]),
+                "count": text(p, &["count"]),
+                "mode": text(p, &["mode"]),
+                "os_type": text(p, &["osType"]),
+                "node_taints": p.get("nodeTaints").filter(|t| !t.is_null()).cloned().unwrap_or(json!([])),
+                "vnet_subnet_id": text(p, &["vnetSubnetId"]),
+            }))
+        })
+        .collect();
     let addon = s(v, &["addonProfiles", "azureKeyvaultSecretsProvider"])
         .or_else(|| s(v, &["addonProfiles", "azurekeyvaultsecretsprovider"]))
         .cloned()
@@ -445,9 +486,8 @@ fn aks(v: &Value) -> Map<String, Value> {
         "kubelet_object_id": text(v, &["identityProfile", "kubeletidentity", "objectId"]),
         "tenant_id": text(v, &["identity", "tenantId"]),
         "pod_identity_enabled": text(v, &["podIdentityProfile", "enabled"]),
-        "vnet_subnet_ids": Value::Array(
-            s(v, &["agentPoolProfiles"]).and_then(Value::as_array).map(|pools| pools.iter().filter_map(|p| p.get("vnetSubnetId").cloned()).filter(|x| !x.is_null()).collect()).unwrap_or_default()
-        ),
+        "vnet_subnet_ids": Value::Array(subnet_ids),
+        "node_pools": node_pools,
     }))
 }
 
@@ -460,11 +500,11 @@ fn keyvault(v: &Value) -> Map<String, Value> {
         .map(|c| {
             c.iter()
                 .map(|pec| {
-                    json!({
+                    compact(json!({
                         "private_endpoint_id": text(pec, &["privateEndpoint", "id"]).as_str().map_or(text(pec, &["properties", "privateEndpoint", "id"]), |x| Value::String(x.to_owned())),
                         "status": s(pec, &["privateLinkServiceConnectionState", "status"]).or_else(|| s(pec, &["properties", "privateLinkServiceConnectionState", "status"])).cloned().unwrap_or(Value::Null),
                         "provisioning_state": s(pec, &["provisioningState"]).or_else(|| s(pec, &["properties", "provisioningState"])).cloned().unwrap_or(Value::Null),
-                    })
+                    }))
                 })
                 .collect()
         })
@@ -552,7 +592,11 @@ fn private_endpoint(v: &Value) -> Map<String, Value> {
         "status": s(&first, &["privateLinkServiceConnectionState", "status"]).cloned().unwrap_or(Value::Null),
         "provisioning_state": text(v, &["provisioningState"]),
         "ip_addresses": Value::Array(
-            s(v, &["customDnsConfigs"]).and_then(Value::as_array).map(|c| c.iter().filter_map(|d| d.get("ipAddresses").and_then(Value::as_array).cloned()).flatten().collect()).unwrap_or_default()
+            s(v, &["customDnsConfigs"]).and_then(Value::as_array).map(|c| c.iter().filter_map(|d| d.get("ipAddresses").and_then(Value::as_array).cloned()).flatten().collect::<Vec<_>>()).unwrap_or_default()
+                .into_iter()
+                // A static private IP shows in `ipConfigurations` when no DNS config lists it.
+                .chain(s(v, &["ipConfigurations"]).and_then(Value::as_array).map(|c| c.iter().filter_map(|i| i.get("privateIPAddress").or_else(|| s(i, &["properties", "privateIPAddress"])).cloned()).collect::<Vec<_>>()).unwrap_or_default())
+                .fold(Vec::new(), |mut all: Vec<Value>, ip| { if !all.contains(&ip) { all.push(ip); } all })
         ),
         "fqdns": Value::Array(
             s(v, &["customDnsConfigs"]).and_then(Value::as_array).map(|c| c.iter().filter_map(|d| d.get("fqdn").cloned()).collect()).unwrap_or_default()
@@ -577,7 +621,7 @@ fn vmss_identity(v: &Value) -> Map<String, Value> {
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
-                .map(|(id, ident)| json!({ "id": id, "name": id.rsplit('/').next(), "client_id": text(ident, &["clientId"]), "principal_id": text(ident, &["principalId"]) }))
+                .map(|(id, ident)| compact(json!({ "id": id, "name": id.rsplit('/').next(), "client_id": text(ident, &["clientId"]), "principal_id": text(ident, &["principalId"]) })))
                 .collect()
         })
         .unwrap_or_default();

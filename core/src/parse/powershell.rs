@@ -242,10 +242,18 @@ pub fn parse_test_net_connection(lines: &[Line], command: Option<&str>, sink: &m
             .map(|rest| (l, rest.split_whitespace().next().map(str::to_owned)))
     });
     let mut emitted = false;
+    let mut previous_end = 0;
     for object in objects(lines)
         .iter()
         .filter(|o| o.get("ComputerName").is_some())
     {
+        // The warnings printed just before an object are about it and belong to its evidence.
+        let first = lines
+            .iter()
+            .filter(|l| l.number > previous_end && l.number < object.first)
+            .find(|l| l.text.trim_start().starts_with("WARNING: "))
+            .map_or(object.first, |l| l.number);
+        previous_end = object.last;
         let result = match object.get("TcpTestSucceeded").map(String::as_str) {
             Some("True") => "succeeded",
             Some(_) => "failed",
@@ -270,11 +278,11 @@ pub fn parse_test_net_connection(lines: &[Line], command: Option<&str>, sink: &m
         };
         let text = lines
             .iter()
-            .filter(|l| l.number >= object.first && l.number <= object.last)
+            .filter(|l| l.number >= first && l.number <= object.last && !l.text.trim().is_empty())
             .map(|l| l.text.as_str())
             .collect::<Vec<_>>()
             .join("\n");
-        sink.fact("tcp", object.first, object.last, &text, &probe);
+        sink.fact("tcp", first, object.last, &text, &probe);
         emitted = true;
     }
     // `WARNING: Name resolution of <host> failed` may come without an object at all.
@@ -287,5 +295,27 @@ pub fn parse_test_net_connection(lines: &[Line], command: Option<&str>, sink: &m
             result: "unresolved",
         };
         sink.fact("tcp", line.number, line.number, &line.text, &probe);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn several_probes_and_their_warnings() {
+        let text = "ComputerName     : a.example\nRemoteAddress    : 10.0.0.1\nRemotePort       : 443\nTcpTestSucceeded : True\n\nWARNING: TCP connect to (10.0.0.2 : 443) failed\nComputerName           : b.example\nRemoteAddress          : 10.0.0.2\nRemotePort             : 443\nPingSucceeded          : True\nPingReplyDetails (RTT) : 2 ms\nTcpTestSucceeded       : False\n";
+        let facts = crate::parse::test_facts(text, |lines, sink| {
+            parse_test_net_connection(lines, None, sink);
+        });
+        assert_eq!(facts.len(), 2);
+        assert_eq!(facts[0]["result"], "succeeded");
+        assert_eq!(facts[1]["host"], "b.example");
+        assert_eq!(facts[1]["result"], "failed");
+        assert_eq!(
+            list_pair("PingReplyDetails (RTT) : 2 ms").unwrap().0,
+            "PingReplyDetails (RTT)"
+        );
     }
 }
