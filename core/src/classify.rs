@@ -221,6 +221,8 @@ pub fn kind_of_command(command: &str) -> Option<SegmentKind> {
             let sub = words.next().unwrap_or_default();
             match sub {
                 "logs" => SegmentKind::Log,
+                // `kubectl events` (1.26+) prints the events table with `(xN over T)` counts.
+                "events" if !output_json && !output_yaml => SegmentKind::EventsTable,
                 "describe" => SegmentKind::DescribePod,
                 "get" if output_json => SegmentKind::Json,
                 "get" if output_yaml => SegmentKind::Yaml,

@@ -285,6 +285,7 @@ const SCENARIOS: &[Scenario] = &[
         prompt: "$ ",
         steps: &[
             ("kubectl get events -n default -o wide", "local/kubectl-get-events_o-wide.txt"),
+            ("kubectl events -n default", "local/kubectl-events_default.txt"),
             ("kubectl get events -n default -o json", "shared/kubectl-get-events_o-json.json"),
             ("kubectl get events -n default -o yaml", "local/kubectl-get-events_o-yaml.yaml"),
             ("kubectl get clusterrole secretprovidersyncing-role", "shared/kubectl-get-clusterrole_secretprovidersyncing-role.txt"),
@@ -365,6 +366,11 @@ fn a_scenario_pasted_at_once_gives_the_same_facts() {
                 paste.push('\n');
             }
         }
+        assert!(
+            !expected.is_empty(),
+            "{}: no facts to compare",
+            scenario.name
+        );
         let pasted = facts_of(&[("paste.txt", paste.as_bytes())]);
         assert_eq!(
             segment_kinds(&pasted),

@@ -335,7 +335,12 @@ pub fn parse_table(lines: &[Line], sink: &mut Sink<'_>) {
             age,
             over,
             first_seen,
-            object: get("OBJECT"),
+            // `kubectl events` writes the kind as the API does (`Pod/x`), `get events` in lower
+            // case (`pod/x`); facts use the lower case form.
+            object: get("OBJECT").map(|o| match o.split_once('/') {
+                Some((kind, name)) => format!("{}/{name}", kind.to_ascii_lowercase()),
+                None => o,
+            }),
             namespace: get("NAMESPACE"),
             from,
             node,
