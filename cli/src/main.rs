@@ -53,7 +53,7 @@ pub struct RuleArgs {
     /// A folder (or file) of custom .rhai rules; repeatable. A rule with a built-in id replaces it.
     #[arg(long = "rules", value_name = "DIR")]
     rules: Vec<String>,
-    /// Run only the custom rules.
+    /// Run only the custom rules given with --rules.
     #[arg(long)]
     no_builtin: bool,
 }
@@ -61,6 +61,12 @@ pub struct RuleArgs {
 impl RuleArgs {
     /// Builds the engine these options describe.
     pub fn engine(&self) -> Result<Engine> {
+        if self.no_builtin && self.rules.is_empty() {
+            anyhow::bail!(kvcsi_core::Error::Input {
+                source_name: "--no-builtin".to_owned(),
+                message: "runs the custom rules alone: give them with --rules DIR".to_owned()
+            });
+        }
         let sources = fs::rule_sources(&self.rules)?;
         Ok(EngineBuilder::default()
             .builtin(!self.no_builtin)
