@@ -75,6 +75,10 @@ pub struct Unit {
 /// Most lines a wrapped record may span; beyond it the next line starts a new record.
 const MAX_UNIT_LINES: u64 = 60;
 
+/// Most lines one folded YAML scalar may span: kubectl folds at 80 columns, so this holds an
+/// event message of some 30 KiB.
+const MAX_FOLDED_LINES: u64 = 400;
+
 fn is_continuation(text: &str) -> bool {
     let t = text.trim_start();
     if t.is_empty() {
@@ -110,8 +114,7 @@ fn is_continuation(text: &str) -> bool {
 /// Whether a YAML line continues the scalar of the record above it: a double-quoted string not
 /// yet closed (kubectl folds long ones at 80 columns), or a plain scalar folded onto a deeper
 /// line that is neither a key nor a list item.
-fn yaml_continues(unit: &Unit, line: &str) -> bool {
-    let open_quote = unit.text.contains(": \"") && unescaped_quotes(&unit.text) % 2 == 1;
+fn yaml_continues(unit: &Unit, line: &str, open_quote: bool) -> bool {
     if open_quote {
         return true;
     }
@@ -158,13 +161,20 @@ pub fn units(lines: &[Line], kind: SegmentKind) -> Vec<Unit> {
     let joins = matches!(kind, SegmentKind::Log | SegmentKind::Text);
     let mut units: Vec<Unit> = Vec::new();
     let mut unit_prefix = LinePrefix::default();
+    // Whether the last YAML record ends inside a double-quoted string; kept line by line so a
+    // long folded string costs no more than its length.
+    let mut open_quote = false;
     for line in lines {
         if kind == SegmentKind::Yaml && !line.text.trim().is_empty() {
             if let Some(unit) = units.last_mut() {
-                if unit.last + 1 == line.number && yaml_continues(unit, &line.text) {
+                let joinable = unit.last + 1 == line.number
+                    && line.number - unit.first < MAX_FOLDED_LINES
+                    && yaml_continues(unit, &line.text, open_quote);
+                if joinable {
                     // Unfold as YAML reads it: a trailing `\` joins without a space (the next
                     // line's `\ ` is an escaped space), any other fold is one space.
                     let next = line.text.trim_start();
+                    open_quote ^= unescaped_quotes(next) % 2 == 1;
                     if unit.text.ends_with('\\') {
                         unit.text.pop();
                         unit.text.push_str(next.strip_prefix('\\').unwrap_or(next));
@@ -194,6 +204,9 @@ pub fn units(lines: &[Line], kind: SegmentKind) -> Vec<Unit> {
         if line.text.trim().is_empty() {
             continue;
         }
+        open_quote = kind == SegmentKind::Yaml
+            && line.text.contains(": \"")
+            && unescaped_quotes(&line.text) % 2 == 1;
         units.push(Unit {
             first: line.number,
             last: line.number,
