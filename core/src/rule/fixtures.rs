@@ -253,8 +253,7 @@ fn same(expected: &Value, actual: &Value) -> bool {
     expected == actual
         || (expected.is_string()
             && (actual.is_number() || actual.is_boolean())
-            && serde_json::to_string(actual)
-                .is_ok_and(|a| expected.as_str() == Some(a.as_str())))
+            && serde_json::to_string(actual).is_ok_and(|a| expected.as_str() == Some(a.as_str())))
 }
 
 fn compare(want: &Value, got: &Finding, count: usize) -> Vec<Mismatch> {

@@ -14,13 +14,21 @@ pub mod sandbox;
 
 pub use definitions::definitions;
 pub use meta::{check_regexes, lint_warnings, PatternDecl, RuleMeta, Texts, FIELDS, LANGS};
-pub use run::{limit_name, run as run_rule, Outcome, RawFinding, RawRequest, RuleResult};
+pub use run::{
+    limit_name, run as run_rule, Outcome, RawFinding, RawRequest, RuleResult, MAX_RESULTS,
+};
 
 use crate::error::RuleError;
 use crate::limits::ScriptLimits;
 use crate::report::Diagnostic;
 use rhai::{Engine, AST};
 use std::sync::Arc;
+
+/// The rule authoring guide, `docs/rules.md`: its Rust examples run as doctests (its rules,
+/// fixtures and commands run in `core/tests/rules_doc.rs` and `cli/tests/docs.rs`).
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/rules.md")]
+pub struct RulesGuide;
 
 /// Where a rule came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
