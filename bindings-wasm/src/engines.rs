@@ -1,9 +1,11 @@
-//! Engines, built once per rule set and kept for the life of the module instance.
+//! Engines: the default one (built-in rules) is built once and kept; others are built per use.
 //!
-//! A `Session` of the core borrows its engine, and a JS `Session` object must own everything it
-//! holds, so engines live for `'static`: the default engine (built-in rules) is built on first
-//! use, and each distinct set of custom rules compiles one more engine, cached by the exact rule
-//! texts, so checking again with the same rules neither recompiles nor allocates again.
+//! A core `Session` borrows its engine, and a JS `Session` object must own everything it holds,
+//! so a session's engine lives for `'static`: the default engine, or for custom rules an engine
+//! cached by the exact rule texts (each distinct rule set compiles and keeps one engine, about as
+//! big as the default one; starting sessions again with the same rules reuses it). `check()` and
+//! `rules()` with custom rules use a cached engine when there is one and otherwise build a
+//! temporary engine that is dropped afterwards, so they never grow the cache.
 
 use kvcsi_core::rule::RuleOrigin;
 use kvcsi_core::{Engine, RuleSource};
@@ -15,32 +17,64 @@ struct Key {
     rules: Vec<(String, String)>,
 }
 
+impl Key {
+    fn new(builtin: bool, rules: &[RuleSource]) -> Self {
+        Self {
+            builtin,
+            rules: rules
+                .iter()
+                .map(|r| (r.file.clone(), r.text.clone()))
+                .collect(),
+        }
+    }
+}
+
 thread_local! {
     static ENGINES: RefCell<Vec<(Key, &'static Engine)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The engine for these rules (cached).
-pub fn engine(builtin: bool, rules: &[RuleSource]) -> &'static Engine {
-    let key = Key {
-        builtin,
-        rules: rules
-            .iter()
-            .map(|r| (r.file.clone(), r.text.clone()))
-            .collect(),
-    };
+fn build(builtin: bool, rules: &[RuleSource]) -> Engine {
+    Engine::builder()
+        .builtin(builtin)
+        .rules(rules.iter().cloned())
+        .build()
+}
+
+fn cached(key: &Key) -> Option<&'static Engine> {
     ENGINES.with(|cell| {
-        let mut engines = cell.borrow_mut();
-        if let Some((_, engine)) = engines.iter().find(|(k, _)| *k == key) {
-            return *engine;
-        }
-        let built = Engine::builder()
-            .builtin(builtin)
-            .rules(rules.iter().cloned())
-            .build();
-        let engine: &'static Engine = Box::leak(Box::new(built));
-        engines.push((key, engine));
-        engine
+        cell.borrow()
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, engine)| *engine)
     })
+}
+
+/// The engine for a session with these rules (built once per rule set, then kept).
+pub fn engine(builtin: bool, rules: &[RuleSource]) -> &'static Engine {
+    let key = Key::new(builtin, rules);
+    if let Some(engine) = cached(&key) {
+        return engine;
+    }
+    let engine: &'static Engine = Box::leak(Box::new(build(builtin, rules)));
+    ENGINES.with(|cell| cell.borrow_mut().push((key, engine)));
+    engine
+}
+
+/// Runs `f` with an engine for these rules: the kept one for the default rules or a rule set
+/// a session already uses, else a temporary one.
+pub fn with_engine<T>(builtin: bool, rules: &[RuleSource], f: impl FnOnce(&Engine) -> T) -> T {
+    if builtin && rules.is_empty() {
+        return f(engine(true, &[]));
+    }
+    match cached(&Key::new(builtin, rules)) {
+        Some(engine) => f(engine),
+        None => f(&build(builtin, rules)),
+    }
+}
+
+/// Engines kept (the default one and one per custom rule set a session used).
+pub fn kept() -> usize {
+    ENGINES.with(|cell| cell.borrow().len())
 }
 
 /// The rule catalogue as JSON: `kvcsi rules list --json` plus each rule's origin.
@@ -82,6 +116,16 @@ mod tests {
         assert!(!std::ptr::eq(a, c));
         assert!(std::ptr::eq(c, engine(true, &[rule])));
         assert!(!std::ptr::eq(a, engine(false, &[])));
+        let before = kept();
+        let other = RuleSource::user(
+            "other.rhai",
+            "fn meta() { #{} }\nfn check(facts, matches) { [] }",
+        );
+        with_engine(true, std::slice::from_ref(&other), |e| {
+            assert_eq!(e.rules().errors.len(), 1)
+        });
+        assert_eq!(kept(), before, "check() with new rules keeps no engine");
+        with_engine(true, &[], |e| assert!(std::ptr::eq(e, a)));
     }
 
     #[test]

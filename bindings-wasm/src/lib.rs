@@ -31,13 +31,15 @@ pub fn check(
 ) -> Result<JsValue, JsValue> {
     let options = inputs::options(options.as_ref())?;
     let evidence = inputs::evidence(&inputs)?;
-    let engine = engines::engine(options.builtin, &options.rules);
-    let mut session = engine.session(&options.core);
-    for item in &evidence {
-        session.feed(&item.name, &item.bytes);
-        session.end(&item.name);
-    }
-    reports::to_js(session.finish())
+    let report = engines::with_engine(options.builtin, &options.rules, |engine| {
+        let mut session = engine.session(&options.core);
+        for item in &evidence {
+            session.feed(&item.name, &item.bytes);
+            session.end(&item.name);
+        }
+        session.finish()
+    });
+    reports::to_js(report)
 }
 
 /// A streaming check: feed named chunks of any size, then `finish()`. Memory stays bounded
@@ -214,9 +216,31 @@ pub fn rules(
     #[wasm_bindgen(unchecked_optional_param_type = "Options")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let options = inputs::options(options.as_ref())?;
-    let engine = engines::engine(options.builtin, &options.rules);
-    let json = engines::catalogue(engine);
+    let json = engines::with_engine(options.builtin, &options.rules, engines::catalogue);
     js_sys::JSON::parse(&json)
+}
+
+/// A line of evidence as the report shows evidence: ANSI escapes stripped and, when `redact` is
+/// true (the report's `redacted`), credentials replaced. For showing lines around the evidence.
+#[wasm_bindgen(js_name = displayLine)]
+pub fn display_line(text: &str, redact: bool) -> String {
+    let plain = kvcsi_core::text::normalize::strip_ansi(text);
+    if redact {
+        kvcsi_core::text::redact::redact(&plain).into_owned()
+    } else {
+        plain.into_owned()
+    }
+}
+
+/// The size of this instance's WebAssembly memory in bytes. Linear memory grows and never
+/// shrinks, so this is also the peak: tests and the page watch it stay flat however much is fed.
+#[wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    let pages = core::arch::wasm32::memory_size::<0>();
+    #[cfg(not(target_arch = "wasm32"))]
+    let pages = 0usize;
+    (pages as f64) * 65536.0
 }
 
 /// The kvcsi version of this build.
@@ -245,5 +269,6 @@ mod tests {
             .render(&report)
             .starts_with("# kvcsi report"));
         assert!(!Format::Text.render(&report).contains('\u{1b}'));
+        assert_eq!(display_line("\u{1b}[31mred\u{1b}[0m", false), "red");
     }
 }
