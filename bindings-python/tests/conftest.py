@@ -3,13 +3,17 @@ put on sys.path (test_packaging.py checks that the imported kvcsi is the install
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Tuple
 
 import pytest
+
+if TYPE_CHECKING:
+    import kvcsi
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = REPO / "tests" / "cases"
@@ -76,7 +80,11 @@ fn meta() {
 }
 fn check(facts, matches) {
     if matches.hello.count == 0 { return []; }
-    [finding(#{ evidence: matches.hello.first, params: #{ count: matches.hello.count } })]
+    [finding(#{
+        evidence: matches.hello.first,
+        params: #{ count: matches.hello.count },
+        subject: #{ namespace: "default", pod: "app-1" }
+    })]
 }
 """
 
@@ -84,3 +92,31 @@ fn check(facts, matches) {
 @pytest.fixture()
 def hello_rule() -> str:
     return HELLO_RULE
+
+
+@pytest.fixture()
+def hello() -> "kvcsi.Engine":
+    """An engine with only the hello-world rule: deterministic findings for API tests (the
+    built-in rules change all the time; their behaviour is tested through tests/cases)."""
+    import kvcsi
+
+    return kvcsi.Engine(rules={"hello.rhai": HELLO_RULE}, builtin=False)
+
+
+@pytest.fixture()
+def sample() -> Tuple[Dict[str, bytes], str, str]:
+    """A shared evidence case for the built-in rules: (evidence by relative name, expected root
+    cause rule, its severity), taken from its expected.json."""
+    preferred = CASES / "article-cause-5-driver-not-registered-windows"
+    cases = ([preferred] if (preferred / "expected.json").is_file() else []) + case_dirs()
+    for case in cases:
+        expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+        if expected.get("findings"):
+            first = expected["findings"][0]
+            files = {
+                p.relative_to(case).as_posix(): p.read_bytes()
+                for p in sorted(case.rglob("*"))
+                if p.is_file() and p.name != "expected.json" and not p.name.startswith(".")
+            }
+            return files, first["rule"], first.get("severity", "error")
+    pytest.skip("no evidence case with findings")

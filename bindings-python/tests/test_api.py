@@ -1,15 +1,18 @@
-"""Every public function and class of kvcsi, on small in-memory and on-disk evidence."""
+"""Every public function and class of kvcsi. API mechanics use the `hello` engine (one custom
+rule, deterministic); the built-in rules are exercised on a shared evidence case (`sample`)."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+from typing import Dict, Tuple
 
 import pytest
 
 import kvcsi
-from conftest import CASES, REPO, case_dirs
+from conftest import REPO, case_dirs
+
+Sample = Tuple[Dict[str, bytes], str, str]
 
 
 def test_public_names_are_exported() -> None:
@@ -18,45 +21,70 @@ def test_public_names_are_exported() -> None:
     assert kvcsi.__version__.count(".") == 2
 
 
-def test_check_text_finds_the_driver_event(driver_event: str) -> None:
-    report = kvcsi.check_text(driver_event)
-    assert [(f.rule, f.severity) for f in report.findings] == [("driver-not-registered", "error")]
+def test_check_finds_the_root_cause_of_a_shared_case(sample: Sample) -> None:
+    evidence, rule, severity = sample
+    report = kvcsi.check(evidence)
+    assert report.findings, report.to_text()
     finding = report.findings[0]
+    assert (finding.rule, finding.severity) == (rule, severity)
     assert isinstance(finding, kvcsi.Finding)
-    assert finding.cause == 5
+    assert finding.cause is None or 1 <= finding.cause <= 9
     assert finding.confidence in ("high", "medium", "low")
     assert finding.title and finding.message
-    assert all(isinstance(e, kvcsi.Evidence) for e in finding.evidence)
-    assert finding.evidence[0].source == "paste"
-    assert finding.evidence[0].lines == (1, 1)
+    assert finding.evidence and all(isinstance(e, kvcsi.Evidence) for e in finding.evidence)
+    assert {e.source for e in finding.evidence} <= set(evidence)
+    assert all(isinstance(e.lines, tuple) and 1 <= e.lines[0] <= e.lines[1] for e in finding.evidence)
     assert all(isinstance(s, kvcsi.Step) for s in finding.remediation)
+    assert all(isinstance(r, kvcsi.Request) for r in finding.requests)
     assert isinstance(finding.subject, dict)
-    assert report.exit_status == 3
+    assert report.exit_status == {"error": 3, "warning": 4}.get(severity, report.exit_status)
 
 
-def test_check_text_accepts_bytes_and_a_name(driver_event: str) -> None:
-    report = kvcsi.check_text(driver_event.encode(), name="events.txt")
-    assert report.findings[0].evidence[0].source == "events.txt"
+def test_typed_finding_fields(hello: kvcsi.Engine) -> None:
+    finding = hello.check_text("hello\n").findings[0]
+    assert finding == kvcsi.Finding(
+        rule="hello-world",
+        severity="warning",
+        title="Hello",
+        message="Someone said hello 1 times.",
+        cause=None,
+        confidence=finding.confidence,
+        subject={"namespace": "default", "pod": "app-1"},
+        evidence=(kvcsi.Evidence("paste", (1, 1), "hello"),),
+        remediation=(),
+        requests=(),
+        references=(),
+        data=finding.data,
+    )
 
 
-def test_check_mapping_of_text_and_bytes(driver_event: str) -> None:
-    report = kvcsi.check({"a.txt": driver_event, "b.log": b"I1128 10:00:00.000000 1 main.go:1] ok\n"})
+def test_check_text_accepts_str_and_bytes_and_a_name(hello_rule: str) -> None:
+    rules = {"hello.rhai": hello_rule}
+    by_str = kvcsi.check_text("hello", name="events.txt", rules=rules, builtin=False)
+    by_bytes = kvcsi.check_text(b"hello", name="events.txt", rules=rules, builtin=False)
+    assert by_str.to_json() == by_bytes.to_json()
+    assert by_str.findings[0].evidence[0].source == "events.txt"
+
+
+def test_check_mapping_of_text_and_bytes(hello: kvcsi.Engine) -> None:
+    report = hello.check({"a.txt": "hello\n", "b.log": b"I1128 10:00:00.000000 1 main.go:1] hello\n"})
     assert report.to_dict()["stats"]["sources"] == 2
-    assert report.findings[0].rule == "driver-not-registered"
+    assert {e.source for e in report.findings[0].evidence} == {"a.txt", "b.log"}
 
 
-def test_check_a_file_a_folder_a_pathlike_and_a_list(tmp_path: Path, driver_event: str) -> None:
-    (tmp_path / "events.txt").write_text(driver_event)
+def test_check_a_file_a_folder_a_pathlike_and_a_list(tmp_path: Path, hello: kvcsi.Engine) -> None:
+    (tmp_path / "events.txt").write_text("hello\n")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "other.log").write_text("nothing to see\n")
-    by_str = kvcsi.check(str(tmp_path / "events.txt"))
-    by_path = kvcsi.check(tmp_path / "events.txt")
+    by_str = hello.check(str(tmp_path / "events.txt"))
+    by_path = hello.check(tmp_path / "events.txt")
     assert by_str.to_json() == by_path.to_json()
-    folder = kvcsi.check(tmp_path)
+    folder = hello.check(tmp_path)
     assert folder.to_dict()["stats"]["sources"] == 2
-    listed = kvcsi.check([tmp_path / "events.txt", str(tmp_path / "sub" / "other.log")])
+    listed = hello.check([tmp_path / "events.txt", str(tmp_path / "sub" / "other.log")])
     assert listed.to_json() == folder.to_json()
     assert listed.findings[0].evidence[0].source == str(tmp_path / "events.txt")
+    assert hello.check(iter([tmp_path / "events.txt"])).to_json() == by_str.to_json()
 
 
 def test_a_string_is_never_taken_as_text(driver_event: str) -> None:
@@ -81,66 +109,73 @@ def test_wrong_input_types_raise_type_error() -> None:
         kvcsi.check({"a": 42})  # type: ignore[dict-item]
 
 
-def test_report_renderings(driver_event: str) -> None:
-    report = kvcsi.check_text(driver_event)
+def test_report_renderings(hello: kvcsi.Engine) -> None:
+    report = hello.check_text("hello\n")
     data = json.loads(report.to_json())
     assert data == report.to_dict()
+    assert data["findings"][0]["rule"] == "hello-world"
     assert report.to_json().endswith("}\n")
     assert report.to_markdown().startswith("# kvcsi report")
-    assert "driver-not-registered" in report.to_markdown()
+    assert "hello-world" in report.to_markdown()
     assert report.to_html().startswith("<!DOCTYPE html>")
     fragment = report._repr_html_()
-    assert fragment.startswith("<div") and "driver-not-registered" in fragment
+    assert fragment.startswith("<div") and "hello-world" in fragment
     assert report.to_html(full=False) == fragment
-    assert "driver-not-registered" in report.to_text()
+    assert "hello-world" in report.to_text()
     assert "\x1b[" in report.to_text(colour=True)
     assert str(report) == report.to_text()
-    assert "driver-not-registered (error)" in repr(report)
+    assert repr(report) == "<kvcsi.Report exit_status=4 findings=[hello-world (warning)]>"
     assert report.lang == "en"
     # to_dict hands out copies: changing one does not change the report.
     report.to_dict()["findings"].clear()
     assert report.findings
 
 
-def test_report_localized(driver_event: str) -> None:
-    report = kvcsi.check_text(driver_event)
+def test_report_localized(sample: Sample) -> None:
+    evidence, rule, _ = sample
+    report = kvcsi.check(evidence)
     ja = report.localized("ja")
-    assert ja.lang == "ja" and ja.findings[0].title != report.findings[0].title
-    assert ja.to_json() == kvcsi.check_text(driver_event, lang="ja").to_json()
+    assert ja.lang == "ja"
+    assert ja.to_json() == kvcsi.check(evidence, lang="ja").to_json()
+    assert ja.findings[0].rule == rule and ja.findings[0].title != report.findings[0].title
+    assert ja.localized("en").to_json() == report.to_json()
     with pytest.raises(ValueError, match="unknown language"):
         report.localized("fr")
     with pytest.raises(ValueError, match="unknown language"):
-        kvcsi.check_text(driver_event, lang="fr")
+        kvcsi.check(evidence, lang="fr")
 
 
-def test_report_equality(driver_event: str) -> None:
-    assert kvcsi.check_text(driver_event) == kvcsi.check_text(driver_event)
-    assert kvcsi.check_text(driver_event) != kvcsi.check_text("other")
+def test_report_equality(hello: kvcsi.Engine) -> None:
+    assert hello.check_text("hello") == hello.check_text("hello")
+    assert hello.check_text("hello") != hello.check_text("other")
+    assert hello.check_text("hello") != "hello"
     with pytest.raises(TypeError):
-        hash(kvcsi.check_text("x"))
+        hash(hello.check_text("x"))
 
 
-def test_redaction_is_on_by_default() -> None:
+def test_redaction_is_on_by_default(hello: kvcsi.Engine) -> None:
     secret = "Authorization: Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwcyJ9.c2lnbmF0dXJl"
     text = "hello " + secret + "\n"
-    rule = kvcsi.Engine(rules={"hello.rhai": __import__("conftest").HELLO_RULE}, builtin=False)
-    redacted = rule.check_text(text)
+    redacted = hello.check_text(text)
     assert redacted.to_dict()["redacted"] is True
     assert "c2lnbmF0dXJl" not in redacted.to_json()
-    shown = rule.check_text(text, redact=False)
+    shown = hello.check_text(text, redact=False)
     assert shown.to_dict()["redacted"] is False
     assert "c2lnbmF0dXJl" in shown.to_json()
 
 
-def test_to_pandas(driver_event: str) -> None:
+def test_to_pandas(hello: kvcsi.Engine) -> None:
     pandas = pytest.importorskip("pandas")
-    frame = kvcsi.check_text(driver_event).to_pandas()
+    report = hello.check_text("hello\n")
+    frame = report.to_pandas()
     assert isinstance(frame, pandas.DataFrame)
-    assert list(frame.columns[:6]) == ["rule", "severity", "cause", "confidence", "title", "message"]
-    assert frame.loc[0, "rule"] == "driver-not-registered"
-    assert "node" in frame.columns
-    empty = kvcsi.check_text("nothing").to_pandas()
-    assert len(empty) == 0 and list(empty.columns)[:2] == ["rule", "severity"]
+    assert list(frame.columns) == ["rule", "severity", "cause", "confidence", "title", "message", "namespace", "pod"]
+    row = frame.iloc[0]
+    assert (row["rule"], row["severity"], row["pod"], row["namespace"]) == ("hello-world", "warning", "app-1", "default")
+    assert len(frame) == len(report.findings) == 1
+    empty = hello.check_text("nothing").to_pandas()
+    assert len(empty) == 0
+    assert list(empty.columns) == ["rule", "severity", "cause", "confidence", "title", "message"]
 
 
 def test_to_pandas_without_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -158,22 +193,25 @@ def test_to_pandas_without_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
         kvcsi.check_text("x").to_pandas()
 
 
-def test_rules_catalogue() -> None:
+def test_rules_catalogue(hello: kvcsi.Engine) -> None:
     catalogue = kvcsi.rules()
     assert catalogue, "the built-in rules are listed"
     assert [r.id for r in catalogue] == sorted(r.id for r in catalogue)
     assert all(isinstance(r, kvcsi.RuleInfo) and r.origin == "builtin" for r in catalogue)
     assert all(r.severity in ("error", "warning", "info") for r in catalogue)
-    assert all(r.source.startswith("rules/") for r in catalogue)
-    on_disk = {p.name for p in (REPO / "rules").iterdir() if (p / "rule.rhai").is_file()}
-    assert {r.id for r in catalogue} >= on_disk
+    assert all(r.source == f"rules/{r.id}/rule.rhai" for r in catalogue)
+    assert all(r.cause is None or 1 <= r.cause <= 9 for r in catalogue)
+    built_in = {p.name for p in (REPO / "rules").iterdir() if (p / "rule.rhai").is_file()}
+    assert {r.id for r in catalogue} <= built_in
     assert kvcsi.rules(builtin=False) == []
     assert kvcsi.Engine().rules() == catalogue
+    assert [(r.id, r.origin, r.source, r.needs) for r in hello.rules()] == [("hello-world", "user", "hello.rhai", ())]
 
 
 def test_diagnostics_are_typed() -> None:
     report = kvcsi.check({"empty.txt": b""})
-    assert all(isinstance(d, kvcsi.Diagnostic) for d in report.diagnostics)
+    assert report.diagnostics and all(isinstance(d, kvcsi.Diagnostic) for d in report.diagnostics)
+    assert report.diagnostics[0].source == "empty.txt"
     assert report.exit_status == 2
 
 
@@ -189,10 +227,9 @@ def test_check_text_on_engine(driver_event: str) -> None:
     assert engine.check_text(driver_event).to_json() == kvcsi.check_text(driver_event).to_json()
 
 
-def test_relative_paths_are_named_as_given(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, driver_event: str) -> None:
+def test_relative_paths_are_named_as_given(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, hello: kvcsi.Engine) -> None:
     (tmp_path / "bundle").mkdir()
-    (tmp_path / "bundle" / "describe.txt").write_text(driver_event)
+    (tmp_path / "bundle" / "describe.txt").write_text("hello\n")
     monkeypatch.chdir(tmp_path)
-    names = {e.source for f in kvcsi.check("./bundle").findings for e in f.evidence}
+    names = {e.source for f in hello.check("./bundle").findings for e in f.evidence}
     assert names == {"bundle/describe.txt"}
-    assert os.path.basename(CASES) == "cases"

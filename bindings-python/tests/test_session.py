@@ -8,14 +8,18 @@ import kvcsi
 from conftest import case_dirs
 
 
-def test_chunks_give_the_same_report_as_one_piece(driver_event: str) -> None:
-    whole = kvcsi.check({"describe.txt": driver_event})
+def test_chunks_give_the_same_report_as_one_piece(sample) -> None:  # type: ignore[no-untyped-def]
+    evidence, rule, _ = sample
+    evidence = {**evidence, "note.txt": "ノード aks-nodepool1 で失敗しています\n".encode()}
+    whole = kvcsi.check(evidence)
     session = kvcsi.Engine().session()
-    data = driver_event.encode()
-    for i in range(0, len(data), 7):  # splits lines and UTF-8 sequences
-        session.feed("describe.txt", data[i : i + 7])
-    session.end("describe.txt")
-    assert session.finish().to_json() == whole.to_json()
+    for name, data in evidence.items():
+        for i in range(0, len(data), 7):  # splits lines and UTF-8 sequences
+            session.feed(name, data[i : i + 7])
+        session.end(name)
+    streamed = session.finish()
+    assert streamed.to_json() == whole.to_json()
+    assert streamed.findings[0].rule == rule
 
 
 def test_interleaved_names_and_str_chunks(driver_event: str) -> None:
@@ -61,21 +65,20 @@ def test_bad_chunk_type() -> None:
         kvcsi.Engine().session().feed("a", 3)  # type: ignore[arg-type]
 
 
-def test_session_streams_a_tar_gz(tmp_path, driver_event: str) -> None:  # type: ignore[no-untyped-def]
+def test_session_streams_a_tar_gz(hello: kvcsi.Engine) -> None:
     import io
     import tarfile
 
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        data = driver_event.encode()
+        data = b"hello\n"
         info = tarfile.TarInfo("cluster/describe.txt")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
-    (tmp_path / "b.tar.gz").write_bytes(buffer.getvalue())
-    session = kvcsi.Engine().session()
+    session = hello.session()
     raw = buffer.getvalue()
     for i in range(0, len(raw), 100):
         session.feed("b.tar.gz", raw[i : i + 100])
     streamed = session.finish()
-    assert streamed.findings[0].evidence[0].source == "b.tar.gz:cluster/describe.txt"
-    assert streamed.findings == kvcsi.check({"b.tar.gz": raw}).findings
+    assert {e.source for f in streamed.findings for e in f.evidence} == {"b.tar.gz:cluster/describe.txt"}
+    assert streamed.findings == hello.check({"b.tar.gz": raw}).findings

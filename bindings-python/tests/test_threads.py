@@ -81,14 +81,14 @@ def test_streaming_feed_releases_the_gil(large_log: Path) -> None:
     assert report.exit_status in (0, 3, 4)
 
 
-def test_one_engine_many_threads(driver_event: str) -> None:
-    engine = kvcsi.Engine()
-    inputs = [{f"e{i}.txt": driver_event} for i in range(16)]
+def test_one_engine_many_threads(hello: kvcsi.Engine) -> None:
+    inputs = [{f"e{i}.txt": "hello\n" * (i + 1)} for i in range(16)]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        reports = list(pool.map(engine.check, inputs))
+        reports = list(pool.map(hello.check, inputs))
     for i, report in enumerate(reports):
-        assert report.findings[0].rule == "driver-not-registered"
-        assert report.findings[0].evidence[0].source == f"e{i}.txt"
+        assert [f.rule for f in report.findings] == ["hello-world"]
+        assert report.findings[0].message == f"Someone said hello {i + 1} times."
+        assert {e.source for e in report.findings[0].evidence} == {f"e{i}.txt"}
 
 
 def test_one_session_fed_from_several_threads(driver_event: str) -> None:
