@@ -109,3 +109,76 @@ pub fn to_py(py: Python<'_>, error: Error) -> PyErr {
         _ => KvcsiError::new_err(message),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    //! These link against libpython (the crate has no `extension-module` feature), so
+    //! `cargo test --workspace` runs them with an embedded interpreter.
+    use super::*;
+
+    fn mapped(error: Error) -> (String, String) {
+        Python::initialize();
+        Python::attach(|py| {
+            let value = to_py(py, error).into_value(py);
+            let class = value.bind(py).get_type().name().unwrap().to_string();
+            (class, value.bind(py).str().unwrap().to_string())
+        })
+    }
+
+    #[test]
+    fn io_errors_become_os_error_subclasses() {
+        let io = |kind| Error::Io {
+            path: "bundle.tar.gz".to_owned(),
+            source: std::io::Error::from(kind),
+        };
+        assert_eq!(mapped(io(ErrorKind::NotFound)).0, "FileNotFoundError");
+        assert_eq!(mapped(io(ErrorKind::PermissionDenied)).0, "PermissionError");
+        assert_eq!(mapped(io(ErrorKind::InvalidData)).0, "OSError");
+        assert!(mapped(io(ErrorKind::NotFound))
+            .1
+            .ends_with(": 'bundle.tar.gz'"));
+    }
+
+    #[test]
+    fn core_errors_become_the_kvcsi_tree() {
+        let limit = Error::LimitExceeded {
+            limit: "max_operations",
+            message: "stopped".to_owned(),
+        };
+        assert_eq!(mapped(limit).0, "LimitExceeded");
+        let input = Error::Input {
+            source_name: "paste".to_owned(),
+            message: "empty".to_owned(),
+        };
+        assert_eq!(
+            mapped(input),
+            (
+                "InputError".to_owned(),
+                "invalid input paste: empty".to_owned()
+            )
+        );
+        Python::attach(|py| {
+            let engine = kvcsi_core::Engine::builder()
+                .builtin(false)
+                .rule(kvcsi_core::RuleSource::user("mine.rhai", "fn meta( {"))
+                .build();
+            let rule = Error::Rule(engine.rules().errors[0].clone());
+            let err = to_py(py, rule);
+            assert!(err.is_instance_of::<KvcsiError>(py));
+            let value = err.value(py);
+            assert_eq!(
+                value.getattr("line").unwrap().extract::<usize>().unwrap(),
+                1
+            );
+            assert_eq!(
+                value.getattr("file").unwrap().extract::<String>().unwrap(),
+                "mine.rhai"
+            );
+            assert_eq!(
+                value.getattr("code").unwrap().extract::<String>().unwrap(),
+                "rule-syntax"
+            );
+        });
+    }
+}
