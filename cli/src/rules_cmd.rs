@@ -232,14 +232,21 @@ fn test(paths: &[String], json: bool) -> Result<u8> {
     let engine = kvcsi_core::Engine::builder().rules(user.clone()).build();
     let mut tests = Vec::new();
     if paths.is_empty() {
+        // Built-in regexes are compiled lazily, not at load: check them here.
+        let lints = rule::lint(rule::builtin_sources(), &ScriptLimits::default());
         for rule in &engine.rules().rules {
-            tests.push(fixtures::test_rule(
+            let mut test = fixtures::test_rule(
                 &engine,
                 &rule.meta.id,
                 &rule.source.file,
                 true,
                 fixtures::builtin(&rule.meta.id),
-            ));
+            );
+            for lint in lints.iter().filter(|l| l.file == rule.source.file) {
+                test.problems
+                    .extend(lint.errors.iter().map(ToString::to_string));
+            }
+            tests.push(test);
         }
     } else {
         for source in &user {

@@ -251,6 +251,21 @@ fn load_errors_name_file_line_and_column_with_a_hint() {
 }
 
 #[test]
+fn an_oversized_rule_file_is_refused_before_compiling() {
+    let mut text = String::from("fn meta() { #{} }\nfn check(facts, matches) { [] }\n");
+    while text.len() <= kvcsi_core::rule::MAX_SOURCE_BYTES {
+        text.push_str("// padding padding padding padding padding padding padding padding\n");
+    }
+    let started = Instant::now();
+    let engine = Engine::builder()
+        .builtin(false)
+        .rule(RuleSource::user("huge.rhai", text))
+        .build();
+    assert!(started.elapsed() < LIMIT);
+    assert_eq!(engine.rules().errors[0].code, "rule-too-large");
+}
+
+#[test]
 fn a_broken_rule_does_not_stop_the_others() {
     let good = "fn meta() { #{ api_version: 1, id: \"always\", severity: \"warning\", text: #{ en: #{ title: \"t\", message: \"always {n}\" } } } }\nfn check(facts, matches) { [finding(#{ params: #{ n: facts.events.len() } })] }\n";
     let engine = Engine::builder()

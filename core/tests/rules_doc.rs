@@ -218,6 +218,7 @@ fn every_rule_diagnostic_code_is_documented() {
         "rule-pattern-invalid",
         "rule-meta-error",
         "rule-duplicate-id",
+        "rule-too-large",
         "rule-error",
         "rule-bad-return",
         "rule-output",
@@ -297,5 +298,13 @@ fn documented_limits_are_the_defaults() {
             guide.contains(&expected),
             "docs/rules.md should say `{expected}`"
         );
+    }
+}
+
+#[test]
+fn built_in_rules_lint_without_errors() {
+    // Built-in regexes are compiled lazily by the matcher; an invalid one would match nothing.
+    for lint in rule::lint(rule::builtin_sources(), &ScriptLimits::default()) {
+        assert!(lint.errors.is_empty(), "{}: {:?}", lint.file, lint.errors);
     }
 }

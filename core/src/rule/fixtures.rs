@@ -509,10 +509,12 @@ pub fn render(tests: &[RuleTest]) -> String {
         .iter()
         .map(|t| t.fixtures.iter().filter(|f| !f.passed).count())
         .sum();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let _ = writeln!(
         out,
-        "\n{} rules, {failed} failing; {fixtures} fixtures, {failing} failing",
-        tests.len()
+        "\n{}, {failed} failing; {}, {failing} failing",
+        plural(tests.len(), "rule"),
+        plural(fixtures, "fixture")
     );
     out
 }

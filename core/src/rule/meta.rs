@@ -577,58 +577,129 @@ pub fn check_regexes(meta: &RuleMeta) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The rule's code without comments and without `fn meta()` (whose map literal is not code
+/// that reads facts).
+fn code_outside_meta(text: &str) -> String {
+    let text: String = text
+        .lines()
+        .map(|line| {
+            let code = if line.trim_start().starts_with("//") {
+                ""
+            } else {
+                line.find(" //")
+                    .map_or(line, |p| line.get(..p).unwrap_or(line))
+            };
+            format!("{code}\n")
+        })
+        .collect();
+    let Some(start) = text.find("fn meta") else {
+        return text;
+    };
+    let after = text.get(start + 1..).unwrap_or_default();
+    let end = after.find("\nfn ").map_or(text.len(), |p| start + 1 + p);
+    format!(
+        "{}{}",
+        text.get(..start).unwrap_or_default(),
+        text.get(end..).unwrap_or_default()
+    )
+}
+
+/// The `<prefix><name>` property reads in `code` (`facts.events`), without method calls
+/// (`facts.keys()`) and with the names the code assigns itself (`facts.index = ...`) apart.
+fn property_reads(code: &str, prefix: &str) -> (Vec<String>, Vec<String>) {
+    let (mut reads, mut assigned) = (Vec::new(), Vec::new());
+    let mut at = 0;
+    while let Some(found) = code.get(at..).and_then(|c| c.find(prefix)) {
+        let begin = at + found;
+        let start = begin + prefix.len();
+        at = start;
+        let boundary = code
+            .get(..begin)
+            .and_then(|b| b.chars().next_back())
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '.'));
+        let name: String = code
+            .get(start..)
+            .unwrap_or_default()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let rest = code
+            .get(start + name.len()..)
+            .unwrap_or_default()
+            .trim_start();
+        if !boundary || name.is_empty() || rest.starts_with('(') {
+            continue;
+        }
+        if rest.starts_with('=') && !rest.starts_with("==") {
+            assigned.push(name);
+        } else {
+            reads.push(name);
+        }
+    }
+    (reads, assigned)
+}
+
+/// Whether `matches` is used other than as `matches.<name>` (passed to a helper, indexed,
+/// iterated), so which patterns the rule reads cannot be told from the text.
+fn matches_used_whole(code: &str) -> bool {
+    let mut at = 0;
+    while let Some(found) = code.get(at..).and_then(|c| c.find("matches")) {
+        let begin = at + found;
+        let end = begin + "matches".len();
+        at = end;
+        let before = code.get(..begin).and_then(|b| b.chars().next_back());
+        let after = code.get(end..).and_then(|a| a.chars().next());
+        let word = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+            && after.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        let signature = code
+            .get(..begin)
+            .is_some_and(|b| b.trim_end().ends_with("fn check(facts,"));
+        if word && !signature && after != Some('.') {
+            return true;
+        }
+    }
+    false
+}
+
 /// Things in a rule that are legal but probably wrong, for `kvcsi rules lint`.
 pub fn lint_warnings(meta: &RuleMeta, text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let code = text
-        .get(text.find("fn check").unwrap_or(0)..)
-        .unwrap_or(text);
+    let code = code_outside_meta(text);
+    let patterns: Vec<&str> = meta.patterns.keys().map(String::as_str).collect();
     for (prefix, known, what) in [
         ("facts.", FACT_KINDS.to_vec(), "fact kind"),
-        (
-            "matches.",
-            meta.patterns.keys().map(String::as_str).collect::<Vec<_>>(),
-            "pattern",
-        ),
+        ("matches.", patterns.clone(), "pattern"),
     ] {
-        let mut seen = Vec::new();
-        let mut at = 0;
-        while let Some(found) = code.get(at..).and_then(|c| c.find(prefix)) {
-            let start = at + found + prefix.len();
-            let boundary = code
-                .get(..at + found)
-                .and_then(|b| b.chars().next_back())
-                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-            let name: String = code
-                .get(start..)
-                .unwrap_or_default()
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            at = start;
-            if !boundary
-                || name.is_empty()
-                || known.contains(&name.as_str())
+        let (reads, assigned) = property_reads(&code, prefix);
+        let mut seen: Vec<&String> = Vec::new();
+        for name in &reads {
+            // A read guarded by `matches.contains("x")` or `"x" in facts` is deliberate.
+            let guarded = code.contains(&format!("{prefix}contains(\"{name}\")"))
+                || code.contains(&format!("\"{name}\" in {}", prefix.trim_end_matches('.')));
+            if known.contains(&name.as_str())
+                || assigned.contains(name)
                 || seen.contains(&name)
+                || guarded
             {
                 continue;
             }
-            let hint = suggest(&name, &known)
+            seen.push(name);
+            let hint = suggest(name, &known)
                 .map(|s| format!(" (did you mean {prefix}{s}?)"))
                 .unwrap_or_default();
             out.push(format!(
-                "check() reads {prefix}{name}, but there is no such {what}; it is always (){hint}"
+                "the rule reads {prefix}{name}, but there is no such {what}; it is always (){hint}"
             ));
-            seen.push(name);
         }
     }
-    for name in meta.patterns.keys() {
-        if !code.contains(&format!("matches.{name}"))
-            && !code.contains(&format!("matches[\"{name}\"]"))
-        {
-            out.push(format!(
-                "pattern '{name}' is declared but check() never reads matches.{name}"
-            ));
+    if !matches_used_whole(&code) {
+        let (reads, _) = property_reads(&code, "matches.");
+        for name in patterns {
+            if !reads.iter().any(|r| r == name) && !code.contains(&format!("matches[\"{name}\"]")) {
+                out.push(format!(
+                    "pattern '{name}' is declared but the rule never reads matches.{name}"
+                ));
+            }
         }
     }
     for key in meta.commands.keys() {

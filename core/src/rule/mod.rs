@@ -30,6 +30,10 @@ use std::sync::Arc;
 #[doc = include_str!("../../../docs/rules.md")]
 pub struct RulesGuide;
 
+/// Largest rule file accepted: compiling is not under the wall clock, so its input is bounded.
+/// The largest built-in rules are under 100 KiB.
+pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
+
 /// Where a rule came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleOrigin {
@@ -251,6 +255,19 @@ fn compile(engine: &Engine, limits: &ScriptLimits, source: RuleSource) -> Result
         message,
         hint: hint.map(str::to_owned),
     };
+    if source.text.len() > MAX_SOURCE_BYTES {
+        return Err(error(
+            "rule-too-large",
+            None,
+            None,
+            format!(
+                "the rule file is {} KiB; a rule file may have at most {} KiB",
+                source.text.len() >> 10,
+                MAX_SOURCE_BYTES >> 10
+            ),
+            Some("split the logic into smaller rules, or move data out of the rule"),
+        ));
+    }
     let ast = engine.compile(&source.text).map_err(|e| {
         let position = e.position();
         let text = e.0.to_string();
