@@ -76,6 +76,13 @@ fn guide_rules_load_lint_clean_and_pass_their_fixtures() {
         );
     }
     let engine = Engine::builder().rules(sources).build();
+    let own_errors: Vec<_> = engine
+        .rules()
+        .errors
+        .iter()
+        .filter(|e| files.contains_key(&e.file))
+        .collect();
+    assert!(own_errors.is_empty(), "{own_errors:?}");
     assert!(
         engine.rules().errors.is_empty(),
         "{:?}",
