@@ -113,6 +113,17 @@ function assertLocalOnly(record) {
   assert.ok(record.requests.some((url) => url.startsWith('blob:')), 'the recording saw the worker');
 }
 
+/** A real drag and drop of files or folders from disk onto `selector` (Chromium's input layer
+ * through CDP, so folders arrive as directory entries, as from a file manager). */
+async function dragFromDisk(page, selector, paths) {
+  const box = await page.locator(selector).boundingBox();
+  const cdp = await page.context().newCDPSession(page);
+  const point = { x: box.x + box.width / 2, y: box.y + 10 };
+  const data = { items: [], files: paths, dragOperationsMask: 1 };
+  for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, ...point, data });
+  await cdp.detach();
+}
+
 async function screenshot(page, name) {
   await page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true });
 }
@@ -267,6 +278,17 @@ describe('served page', () => {
     await context.close();
   });
 
+  test('a folder dragged from disk onto the drop zone', async () => {
+    const { context, page } = await open(base);
+    await dragFromDisk(page, '#drop', [CAUSE4.dir]);
+    const names = folderInputs(CAUSE4.dir, CAUSE4.name).map((f) => f.name);
+    await page.waitForFunction((n) => document.querySelectorAll('#file-list li').length === n, names.length);
+    assert.deepEqual(await page.$$eval('#file-list .name', (els) => els.map((el) => el.textContent)), names, 'named like the CLI names a folder\'s files; expected.json skipped');
+    await runCheck(page);
+    assertSameText(await downloadText(page, 'json'), cli([CAUSE4.name], CASES).json, 'the page\'s JSON is the CLI\'s');
+    await context.close();
+  });
+
   test('a .tar.gz bundle', async () => {
     const bundle = join(TMP, 'bundle.tar.gz');
     execFileSync('tar', ['-czf', bundle, '-C', CASES, CAUSE4.name]);
@@ -322,6 +344,17 @@ describe('served page', () => {
     await context.close();
   });
 
+  test('custom rule files dragged onto the rules zone', async () => {
+    const { context, page } = await open(base);
+    await page.locator('#options summary').click();
+    await dragFromDisk(page, '#rule-drop', [MARKER_RULE]);
+    await page.waitForFunction(() => document.querySelectorAll('#rule-list li').length === 1);
+    await page.locator('#evidence').fill(MARKER_LOG);
+    await runCheck(page);
+    assert.ok((await cards(page)).some(([rule]) => rule === 'e2e-marker'));
+    await context.close();
+  });
+
   test('copy buttons copy the command', async () => {
     const { context, page } = await open(base, { permissions: ['clipboard-read', 'clipboard-write'] });
     await page.locator('#evidence').fill(MARKER_LOG);
@@ -349,6 +382,42 @@ describe('served page', () => {
       focused.add(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName));
     }
     for (const id of ['lang', 'files', 'evidence', 'check']) assert.ok(focused.has(id), `${id} is reachable with Tab (${[...focused]})`);
+    await context.close();
+  });
+
+  test('contrast: text meets WCAG AA (4.5:1) on its background', async () => {
+    const { context, page } = await open(base);
+    const files = folderInputs(CAUSE4.dir, CAUSE4.name);
+    await page.locator('input[type=file]').first().setInputFiles(files.map((f) => f.path));
+    await page.locator('#options summary').click();
+    await runCheck(page);
+    const low = await page.evaluate(() => {
+      const rgb = (text) => (text.match(/[\d.]+/g) || []).map(Number);
+      const lum = ([r, g, b]) => {
+        const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+      };
+      const background = (el) => {
+        for (let e = el; e; e = e.parentElement) {
+          const c = rgb(getComputedStyle(e).backgroundColor);
+          if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const out = [];
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const el = node.parentElement;
+        if (!node.textContent.trim() || !el.getClientRects().length || el.closest('[hidden], script, .visually-hidden')) continue;
+        const style = getComputedStyle(el);
+        if (style.visibility === 'hidden' || Number(style.opacity) < 1) continue;
+        const [a, b] = [lum(rgb(style.color)), lum(background(el))];
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        if (ratio < 4.5) out.push(`${ratio.toFixed(2)} ${el.tagName}.${el.className}: ${node.textContent.trim().slice(0, 40)}`);
+      }
+      return out;
+    });
+    assert.deepEqual(low, []);
     await context.close();
   });
 
