@@ -70,6 +70,8 @@ def test_check_mapping_of_text_and_bytes(hello: kvcsi.Engine) -> None:
     report = hello.check({"a.txt": "hello\n", "b.log": b"I1128 10:00:00.000000 1 main.go:1] hello\n"})
     assert report.to_dict()["stats"]["sources"] == 2
     assert {e.source for e in report.findings[0].evidence} == {"a.txt", "b.log"}
+    same = hello.check({"a.txt": bytearray(b"hello\n"), "b.log": memoryview(b"I1128 10:00:00.000000 1 main.go:1] hello\n")})
+    assert same.to_json() == report.to_json()
 
 
 def test_check_a_file_a_folder_a_pathlike_and_a_list(tmp_path: Path, hello: kvcsi.Engine) -> None:

@@ -84,7 +84,7 @@ Severity = Literal["error", "warning", "info"]
 StrPath = Union[str, "os.PathLike[str]"]
 """A path as ``str`` or :class:`os.PathLike`."""
 
-Inputs = Union[StrPath, Iterable[StrPath], Mapping[str, Union[str, bytes]]]
+Inputs = Union[StrPath, Iterable[StrPath], Mapping[str, Union[str, bytes, bytearray, memoryview]]]
 """What :func:`check` reads: a path, several paths, or ``{name: text or bytes}``."""
 
 Sources = Union[StrPath, Iterable[StrPath], Mapping[str, str]]
@@ -235,11 +235,12 @@ class Report:
     True
     """
 
-    __slots__ = ("_native", "_dict")
+    __slots__ = ("_native", "_dict", "_findings")
 
     def __init__(self, native: _kvcsi.Report) -> None:
         self._native = native
         self._dict: Optional[Dict[str, Any]] = None
+        self._findings: Optional[Tuple[Finding, ...]] = None
 
     def to_dict(self) -> Dict[str, Any]:
         """The report as plain Python values (the parsed :meth:`to_json`; a fresh copy each call).
@@ -254,7 +255,9 @@ class Report:
     @property
     def findings(self) -> Tuple[Finding, ...]:
         """Findings, most important first (suppressed findings are in ``to_dict()["suppressed"]``)."""
-        return tuple(Finding.from_dict(f) for f in self.to_dict()["findings"])
+        if self._findings is None:
+            self._findings = tuple(Finding.from_dict(f) for f in self.to_dict()["findings"])
+        return self._findings
 
     @property
     def diagnostics(self) -> Tuple[Diagnostic, ...]:
@@ -367,10 +370,11 @@ class Session:
     def __init__(self, native: _kvcsi.Session) -> None:
         self._native = native
 
-    def feed(self, name: str, chunk: Union[str, bytes]) -> None:
-        """Feeds the next chunk of the evidence called ``name``; names may interleave. Bytes need
-        not end on a line or character boundary. Raises :class:`ValueError` once finished."""
-        self._native.feed(name, chunk)
+    def feed(self, name: str, chunk: Union[str, bytes, bytearray, memoryview]) -> None:
+        """Feeds the next chunk (text or bytes) of the evidence called ``name``; names may
+        interleave. Bytes need not end on a line or character boundary. Raises
+        :class:`ValueError` once finished."""
+        self._native.feed(name, bytes(chunk) if isinstance(chunk, (bytearray, memoryview)) else chunk)
 
     def end(self, name: str) -> None:
         """Declares the evidence ``name`` complete (optional: :meth:`finish` ends every stream)."""
@@ -472,6 +476,7 @@ class Engine:
         options = _options(suppress, lang, redact, strict)
         paths, texts = _split(inputs, "inputs")
         if isinstance(inputs, Mapping):
+            texts = [(n, bytes(v) if isinstance(v, (bytearray, memoryview)) else v) for n, v in texts]
             return Report(self._native.check_texts(texts, options))
         return Report(self._native.check_paths(paths, options))
 
