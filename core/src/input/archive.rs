@@ -198,6 +198,11 @@ impl TarSink {
                     self.skip(size, padding);
                     return;
                 }
+                if size == 0 {
+                    // An empty long name names nothing: the next header's own name stands.
+                    // (Waiting for its data would swallow the next entry's data as a name.)
+                    return;
+                }
                 self.reading_long_name = true;
                 self.data_left = size;
                 self.padding_left = padding;
