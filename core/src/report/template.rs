@@ -26,14 +26,24 @@ pub fn render(template: &str, params: &Map<String, Value>) -> String {
                 let valid =
                     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                 match params.get(name).filter(|_| valid) {
-                    Some(value) => out.push_str(&value_text(value)),
-                    None => {
+                    Some(value) => {
+                        out.push_str(&value_text(value));
+                        rest = after.get(close + 1..).unwrap_or_default();
+                    }
+                    None if valid => {
+                        // A missing parameter stays visible as written.
                         out.push('{');
                         out.push_str(name);
                         out.push('}');
+                        rest = after.get(close + 1..).unwrap_or_default();
+                    }
+                    None => {
+                        // Not a placeholder (JSON in a command, say): keep the brace and look
+                        // for placeholders inside it.
+                        out.push('{');
+                        rest = after;
                     }
                 }
-                rest = after.get(close + 1..).unwrap_or_default();
             }
             None => {
                 out.push('{');
@@ -59,5 +69,9 @@ mod tests {
             "vault kv1: a, b; {missing} {"
         );
         assert_eq!(render("json {\"a\": 1}", params), "json {\"a\": 1}");
+        assert_eq!(
+            render(r#"{"spec":{"vault":"{vault}"}}"#, params),
+            r#"{"spec":{"vault":"kv1"}}"#
+        );
     }
 }
