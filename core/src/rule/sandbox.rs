@@ -62,10 +62,10 @@ const MAX_OUTPUT_LINES: usize = 20;
 /// Operations between two readings of the clock.
 const CLOCK_EVERY: u64 = 128;
 /// Variable accesses between two memory estimates.
-const SCAN_EVERY: u32 = 16;
+const SCAN_EVERY: u32 = 32;
 /// A memory estimate waits until this many times its last duration has passed since it ended,
-/// so measuring costs a rule at most a fifth of its time however much data it holds.
-const SCAN_SPACING: u32 = 4;
+/// so measuring costs a rule at most a tenth of its time however much data it holds.
+const SCAN_SPACING: u32 = 9;
 /// Deepest nesting of arrays and maps the memory estimate follows (real data nests a few
 /// levels; a value built as `a = [a]` in a loop nests as deep as the loop runs).
 const MAX_NESTING: usize = 64;
