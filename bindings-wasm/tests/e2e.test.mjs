@@ -355,6 +355,20 @@ describe('served page', () => {
     await context.close();
   });
 
+  test('nothing to check, and a bad suppression list', async () => {
+    const { context, page } = await open(base);
+    await runCheck(page);
+    assert.equal(await page.locator('[data-rule]').count(), 0, 'no card');
+    assert.match(await page.textContent('#results'), /no-input/);
+    await page.locator('#options summary').click();
+    await page.locator('#suppress').fill('private-endpoint-vnet colour=blue');
+    await page.locator('#evidence').fill(MARKER_LOG);
+    await page.click('#check');
+    await page.waitForSelector('#results[data-state="error"]');
+    assert.match(await page.textContent('#results [role=alert]'), /SuppressionError.*line 1/);
+    await context.close();
+  });
+
   test('copy buttons copy the command', async () => {
     const { context, page } = await open(base, { permissions: ['clipboard-read', 'clipboard-write'] });
     await page.locator('#evidence').fill(MARKER_LOG);
