@@ -14,7 +14,7 @@
 //! ```
 //! use kvcsi_core::{Engine, Evidence, Options};
 //! let engine = Engine::builtin().expect("built-in rules load");
-//! let event = "Warning  FailedMount  3s  kubelet  MountVolume.SetUp failed for volume \"kv\" : \
+//! let event = "Warning  FailedMount  42s (x16 over 17m)  kubelet  MountVolume.SetUp failed for volume \"kv\" : \
 //!     kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: driver name \
 //!     secrets-store.csi.k8s.io not found in the list of registered CSI drivers";
 //! let report = engine.check(&[Evidence::new("describe.txt", event)], &Options::default());
@@ -22,6 +22,7 @@
 //! assert_eq!(report.exit_status(), 3);
 //! ```
 
+mod blockscan;
 mod builtin;
 pub mod classify;
 pub mod engine;

@@ -111,6 +111,11 @@ fn split_count(age: &str) -> (Option<String>, u64, Option<String>) {
     (Some(age.trim().to_owned()), 1, None)
 }
 
+fn is_events_header(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words == ["Type", "Reason", "Age", "From", "Message"]
+}
+
 /// Parses `kubectl describe pod` output.
 pub fn parse_describe(lines: &[Line], sink: &mut Sink<'_>) {
     let mut pod = DescribedPod {
@@ -123,6 +128,12 @@ pub fn parse_describe(lines: &[Line], sink: &mut Sink<'_>) {
     let mut rows: Vec<(Unit, KubeEvent)> = Vec::new();
     for line in lines {
         let text = line.text.as_str();
+        // A pasted Events block may lack both the pod header and the `Events:` line; its
+        // column header alone starts the rows.
+        if section != Section::Events && is_events_header(text) {
+            section = Section::Events;
+            continue;
+        }
         if section != Section::Events {
             // An unindented `Key:` line starts a top-level field or section; everything indented
             // belongs to the section above it, so container names are never taken for volumes.

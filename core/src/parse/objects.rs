@@ -192,6 +192,13 @@ fn summary(v: &Value) -> String {
     format!("{kind} {name}").trim().to_owned()
 }
 
+/// The first present value among several spellings of a key.
+fn first_of(v: &Value, keys: &[&str]) -> Value {
+    keys.iter()
+        .find_map(|k| v.get(k).filter(|x| !x.is_null()).cloned())
+        .unwrap_or(Value::Null)
+}
+
 fn obj(pairs: Value) -> Map<String, Value> {
     match pairs {
         Value::Object(map) => map,
@@ -305,8 +312,9 @@ fn spc(v: &Value) -> Map<String, Value> {
         "namespace": text(v, &["metadata", "namespace"]),
         "provider": text(v, &["spec", "provider"]),
         "keyvault_name": p("keyvaultName"),
-        "tenant_id": p("tenantId"),
-        "client_id": p("clientID"),
+        // The provider reads both spellings of these keys.
+        "tenant_id": first_of(&params, &["tenantId", "tenantID"]),
+        "client_id": first_of(&params, &["clientID", "clientId"]),
         "user_assigned_identity_id": p("userAssignedIdentityID"),
         "use_vm_managed_identity": p("useVMManagedIdentity"),
         "use_pod_identity": p("usePodIdentity"),
@@ -480,7 +488,7 @@ fn aks(v: &Value) -> Map<String, Value> {
         "rotation_enabled": text(&addon, &["config", "enableSecretRotation"]),
         "rotation_poll_interval": text(&addon, &["config", "rotationPollInterval"]),
         "oidc_issuer_enabled": text(v, &["oidcIssuerProfile", "enabled"]),
-        "oidc_issuer_url": text(v, &["oidcIssuerProfile", "issuerURL"]),
+        "oidc_issuer_url": first_of(&text(v, &["oidcIssuerProfile"]), &["issuerUrl", "issuerURL"]),
         "workload_identity_enabled": text(v, &["securityProfile", "workloadIdentity", "enabled"]),
         "kubelet_client_id": text(v, &["identityProfile", "kubeletidentity", "clientId"]),
         "kubelet_object_id": text(v, &["identityProfile", "kubeletidentity", "objectId"]),
