@@ -24,6 +24,7 @@ pub const FACT_KINDS: &[&str] = &[
     "az_peerings",
     "az_private_endpoints",
     "az_identities",
+    "az_federated_credentials",
     "az_role_assignments",
     "az_scalars",
     "k8s_pods",
@@ -132,6 +133,21 @@ impl<K: Ord + Clone, V> BoundedSample<K, V> {
         }
     }
 
+    /// The largest key at the front end once that end is full: a new key at or above it can
+    /// only enter the back end. `None` while the front end has room. Lets a streaming caller
+    /// skip building values that could not be kept (see [`BoundedSample::add_unkept`]).
+    pub fn head_bound(&self) -> Option<&K> {
+        if self.head.len() < self.cap {
+            return None;
+        }
+        self.head.keys().next_back()
+    }
+
+    /// Counts `n` new distinct keys the caller knows this sample would not keep.
+    pub fn add_unkept(&mut self, n: u64) {
+        self.seen += n;
+    }
+
     /// The kept item with this key.
     pub fn get(&self, key: &K) -> Option<&V> {
         self.head.get(key).or_else(|| self.tail.get(key))
@@ -201,6 +217,21 @@ impl Facts {
             }
         };
         sample.insert(key, fact);
+    }
+
+    /// See [`BoundedSample::head_bound`]; `None` while the kind's front end has room.
+    pub fn head_bound(&self, kind: &str) -> Option<&(Location, u32)> {
+        self.by_kind.get(kind).and_then(BoundedSample::head_bound)
+    }
+
+    /// Counts `n` facts of `kind` the caller knows would not be kept (see
+    /// [`BoundedSample::add_unkept`]).
+    pub fn add_unkept(&mut self, kind: &'static str, n: u64) {
+        let cap = self.cap;
+        self.by_kind
+            .entry(kind)
+            .or_insert_with(|| BoundedSample::new(cap))
+            .add_unkept(n);
     }
 
     /// Facts of one kind in canonical order.

@@ -95,6 +95,11 @@ fn fact_of_object(node: &Node, sink: &mut Sink<'_>) {
         _ if rtype == "microsoft.network/privateendpoints" => {
             ("az_private_endpoints", private_endpoint(&v))
         }
+        _ if rtype
+            == "microsoft.managedidentity/userassignedidentities/federatedidentitycredentials" =>
+        {
+            ("az_federated_credentials", federated_credential(&v))
+        }
         _ if rtype == "microsoft.managedidentity/userassignedidentities" => {
             ("az_identities", identity(&v))
         }
@@ -620,6 +625,23 @@ fn identity(v: &Value) -> Map<String, Value> {
         "tenant_id": text(v, &["tenantId"]),
         "id": text(v, &["id"]),
         "source": "identity",
+    }))
+}
+
+fn federated_credential(v: &Value) -> Map<String, Value> {
+    // The identity's name is the path segment before `/federatedIdentityCredentials/`.
+    let identity = v
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|id| id.split("/userAssignedIdentities/").nth(1))
+        .and_then(|rest| rest.split('/').next())
+        .map(str::to_owned);
+    obj(json!({
+        "name": text(v, &["name"]),
+        "identity": identity,
+        "issuer": first_of(v, &["issuer"]),
+        "subject": first_of(v, &["subject"]),
+        "audiences": text(v, &["audiences"]),
     }))
 }
 
