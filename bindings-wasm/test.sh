@@ -13,11 +13,17 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 T0=$SECONDS
 say() { echo "=== [wasm tests $((SECONDS - T0))s] $*"; }
 
-if [ "${KVCSI_E2E:-1}" != 0 ] && [ ! -x /usr/bin/chromium ]; then
-  say "apt-get install chromium"
-  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+# Chromium, and a Japanese font so the screenshots of the Japanese page are legible.
+if [ "${KVCSI_E2E:-1}" != 0 ]; then
+  PKGS=()
+  [ -x /usr/bin/chromium ] || PKGS+=(chromium)
+  if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=ja 2>/dev/null)" ]; then PKGS+=(fonts-ipafont-gothic); fi
+  if [ ${#PKGS[@]} -gt 0 ]; then
+    say "apt-get install ${PKGS[*]}"
+    SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${PKGS[@]}" >/dev/null
+  fi
 fi
 
 say "build (bindings-wasm/build.sh)"

@@ -312,6 +312,7 @@ describe('served page', () => {
     await page.waitForSelector('#results[data-state="done"][data-lang="ja"]');
     assert.equal(await page.textContent('[data-rule] h3'), ja.findings[0].title);
     assert.equal(await page.textContent('#check'), 'チェック');
+    assert.match(await page.textContent('#progress-text'), /チェックしました/);
     assert.equal(await page.getAttribute('html', 'lang'), 'ja');
     assertSameText(await downloadText(page, 'json'), kvcsi.render(ja, 'json'), 'the page\'s JSON in Japanese');
     assert.match(await downloadText(page, 'markdown'), /原因/);

@@ -52,6 +52,7 @@
       confidence: (c) => `Confidence: ${c}`,
       evidence: 'Evidence',
       lines: (source, a, b) => (a === b ? `${source}, line ${a}` : `${source}, lines ${a}–${b}`),
+      moreLines: (n) => `… ${n} more line${n === 1 ? '' : 's'} of this evidence (in the downloaded report)`,
       remediation: 'What to do',
       copy: 'Copy',
       copied: 'Copied',
@@ -114,6 +115,7 @@
       confidence: (c) => `確度: ${c}`,
       evidence: '証拠',
       lines: (source, a, b) => (a === b ? `${source} ${a} 行目` : `${source} ${a}–${b} 行目`),
+      moreLines: (n) => `… この証拠の残り ${n} 行 (ダウンロードしたレポートにあります)`,
       remediation: '対処方法',
       copy: 'コピー',
       copied: 'コピーしました',
@@ -414,6 +416,7 @@
     }
     results.dataset.state = 'running';
     delete results.dataset.lang;
+    state.status = null;
     state.progressEvents = 0;
     progress.hidden = false;
     progress.value = 0;
@@ -425,7 +428,8 @@
       state.context = answer.context || {};
       state.elapsed = answer.elapsed;
       progress.value = 100;
-      progressText.textContent = t('finished', answer.elapsed, size(answer.report.stats.bytes));
+      state.status = ['finished', answer.elapsed, size(answer.report.stats.bytes)];
+      progressText.textContent = t(...state.status);
       renderReport();
     } catch (error) {
       showError(error);
@@ -456,6 +460,7 @@
     $('results-empty').hidden = false;
     progress.hidden = true;
     progressText.textContent = '';
+    state.status = null;
     results.dataset.state = 'idle';
     delete results.dataset.lang;
   }
@@ -487,22 +492,24 @@
     return h('div', { class: 'cmd' }, h('pre', {}, h('code', { text })), copyButton(text, label));
   }
 
+  const CONTEXT = 3; // lines shown around evidence (the worker reads the same)
+  const MAX_SPAN = 12; // lines of one piece of evidence shown at most
+
   function evidenceBlock(item) {
     const [first, last] = item.lines;
     const lines = state.context[item.source];
+    const shownLast = Math.min(last, first + MAX_SPAN - 1);
+    const to = shownLast === last ? last + CONTEXT : shownLast;
     const pre = h('pre', { class: 'context', tabindex: '0', 'aria-label': t('lines', item.source, first, last) });
-    const numbers = lines ? Object.keys(lines).map(Number).filter((n) => n >= first - 3 && n <= Math.min(last, first + 40) + 3).sort((a, b) => a - b) : [];
-    if (numbers.length && numbers.some((n) => n >= first && n <= last)) {
-      for (const n of numbers) {
-        const hit = n >= first && n <= last;
-        pre.append(h(hit ? 'mark' : 'span', { class: 'l' }, h('span', { class: 'n', 'aria-hidden': 'true', text: String(n) }), lines[n]));
-      }
+    const line = (n, text, hit) => h(hit ? 'mark' : 'span', { class: 'l' }, h('span', { class: 'n', 'aria-hidden': 'true', text: String(n) }), text);
+    const numbers = lines ? Object.keys(lines).map(Number).filter((n) => n >= first - CONTEXT && n <= to).sort((a, b) => a - b) : [];
+    if (numbers.some((n) => n >= first && n <= last)) {
+      for (const n of numbers) pre.append(line(n, lines[n], n >= first && n <= last));
     } else {
       // No context (inside an archive, or lines not found): the evidence itself, highlighted.
-      item.text.split('\n').forEach((text, i) => {
-        pre.append(h('mark', { class: 'l' }, h('span', { class: 'n', 'aria-hidden': 'true', text: String(first + i) }), text));
-      });
+      item.text.split('\n').slice(0, MAX_SPAN).forEach((text, i) => pre.append(line(first + i, text, true)));
     }
+    if (shownLast < last) pre.append(h('span', { class: 'l more', text: t('moreLines', last - shownLast) }));
     return h('figure', { class: 'evidence' }, h('figcaption', { text: t('lines', item.source, first, last) }), pre);
   }
 
@@ -595,6 +602,7 @@
       const text = I18N[state.lang][el.dataset.i18n];
       if (typeof text === 'string') el.textContent = text;
     }
+    if (state.status) progressText.textContent = t(...state.status);
     renderLists();
   }
 

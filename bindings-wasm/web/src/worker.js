@@ -9,7 +9,7 @@
 
 const CHUNK = 1 << 20;
 const CONTEXT = 3; // lines shown before and after each piece of evidence
-const MAX_SPAN = 40; // lines of one piece of evidence shown at most
+const MAX_SPAN = 12; // lines of one piece of evidence shown at most (the page notes the rest)
 const MAX_LINE = 4000; // characters of a context line shown at most
 const PROGRESS_EVERY_MS = 100;
 
@@ -107,7 +107,7 @@ async function gatherContext(report, inputs) {
     for (const item of finding.evidence) {
       const [first, last] = item.lines;
       const from = Math.max(1, first - CONTEXT);
-      const to = Math.min(last, first + MAX_SPAN) + CONTEXT;
+      const to = last - first < MAX_SPAN ? last + CONTEXT : first + MAX_SPAN - 1;
       if (!wanted.has(item.source)) wanted.set(item.source, []);
       wanted.get(item.source).push([from, to]);
     }
