@@ -35,6 +35,8 @@ struct Guard {
     until_scan: u32,
     /// When the last memory estimate ended, and how long it took.
     last_scan: (Instant, Duration),
+    /// Accesses of each shared variable (few: only closures make them).
+    shared: Vec<(String, u32)>,
 }
 
 thread_local! {
@@ -226,15 +228,39 @@ fn held(scope: &Scope<'_>, host: &[usize]) -> Result<usize, Box<EvalAltResult>> 
         if map_address(value).is_some_and(|a| host.contains(&a)) {
             continue;
         }
-        // A shared value locked by the running statement cannot be read now; it is counted at
-        // the next estimate.
-        if value.is_shared() && value.is_locked() {
+        // A value shared with a closure may be locked by the running statement, and waiting
+        // for a lock is not possible everywhere (wasm32 cannot sleep): such values are
+        // estimated when they are accessed instead (see `data_guard`).
+        if value.is_shared() {
             continue;
         }
         let size = estimate(value, 0).map_err(|()| too_large(NESTING_TOO_DEEP))?;
         total = total.saturating_add(size);
     }
     Ok(total)
+}
+
+/// Whether a shared variable (one a closure captured) is due for a memory estimate: every
+/// [`SCAN_EVERY`] accesses of it.
+fn shared_estimate_due(name: &str) -> bool {
+    GUARD.with(|g| {
+        let mut g = g.borrow_mut();
+        let Some(guard) = g.as_mut() else {
+            return false;
+        };
+        let count = match guard.shared.iter_mut().find(|(n, _)| n == name) {
+            Some((_, count)) => count,
+            None => {
+                guard.shared.push((name.to_owned(), 0));
+                match guard.shared.last_mut() {
+                    Some((_, count)) => count,
+                    None => return false,
+                }
+            }
+        };
+        *count += 1;
+        *count % SCAN_EVERY == 0
+    })
 }
 
 /// Called on every variable access: checks the variable, and now and then all of them.
@@ -245,8 +271,13 @@ fn data_guard(
 ) -> Result<(), Box<EvalAltResult>> {
     let scope = context.scope();
     if let Some(value) = scope.get(name) {
-        if !(value.is_shared() && value.is_locked()) {
-            check_length(value, limits)?;
+        // Reading the variable is what rhai does next; a shared one is read the same way.
+        check_length(value, limits)?;
+        if value.is_shared() && shared_estimate_due(name) {
+            let size = estimate(value, 0).map_err(|()| too_large(NESTING_TOO_DEEP))?;
+            if size > limits.memory {
+                return Err(too_large(MEMORY_TOO_LARGE));
+            }
         }
     }
     let scan = GUARD.with(|g| {
@@ -300,6 +331,7 @@ pub fn guarded<T>(
         host,
         until_scan: SCAN_EVERY,
         last_scan: (Instant::now(), Duration::ZERO),
+        shared: Vec::new(),
     };
     GUARD.with(|g| *g.borrow_mut() = Some(guard));
     OUTPUT.with(|o| o.borrow_mut().clear());
