@@ -1,5 +1,6 @@
 //! The engine (rules, matcher, limits; built once, shared) and the session (one check).
 
+use crate::blockscan::{self, Deferred, GroupRoles, LineRef, Summary};
 use crate::classify::{segment, Segment, SegmentKind};
 use crate::evidence::{Evidence, Location};
 use crate::facts::{Fact, Facts, FACT_KINDS};
@@ -8,7 +9,7 @@ use crate::limits::{InputLimits, ScriptLimits};
 use crate::parse::{klog, kv_error, parse_segment, units, Sink, Unit};
 use crate::report::{build, BuildInput, Diagnostic, Lang, Report, Stats, SuppressionList};
 use crate::rule::{builtin_sources, run_rule, sandbox, Outcome, RuleSet, RuleSource};
-use crate::scan::{Matcher, PatternMatches, PatternSpec};
+use crate::scan::{GroupId, Matcher, PatternMatches, PatternSpec, ScanScratch};
 use crate::text::lines::{decode_line, split_lines, Line};
 use crate::text::normalize::{split_prefix, strip_ansi};
 use rhai::Dynamic;
@@ -131,10 +132,28 @@ impl EngineBuilder {
                 Some(e.0),
             ),
         };
+        let mut roles = GroupRoles {
+            kv: vec![false; matcher.group_count()],
+            rule: vec![false; matcher.group_count()],
+        };
+        for id in 0..matcher.len() {
+            let (Some(spec), Some(group)) = (matcher.spec(id), matcher.group_of(id)) else {
+                continue;
+            };
+            let flags = if spec.owner == KV_EXTRACTOR {
+                &mut roles.kv
+            } else {
+                &mut roles.rule
+            };
+            if let Some(flag) = flags.get_mut(group) {
+                *flag = true;
+            }
+        }
         Engine {
             rhai,
             rules,
             matcher,
+            roles,
             matcher_error,
             input_limits: self.input_limits,
             script_limits: self.script_limits,
@@ -153,6 +172,8 @@ pub struct Engine {
     rhai: rhai::Engine,
     rules: RuleSet,
     matcher: Matcher,
+    /// What each confirm group of the matcher feeds (Key Vault errors, rule matches).
+    roles: GroupRoles,
     matcher_error: Option<String>,
     input_limits: InputLimits,
     script_limits: ScriptLimits,
@@ -228,6 +249,11 @@ struct Stream {
     skipping: bool,
     /// Current archive entry, for archive streams.
     entry: Option<String>,
+    /// Times this name was ended before: a name fed again restarts its line numbers, so its
+    /// locations may repeat and every value is built at once (no deferral).
+    generation: u32,
+    /// Lines held back until the stream ends (scan mode).
+    deferred: Deferred,
 }
 
 /// One segment as `kvcsi facts` shows it.
@@ -289,6 +315,17 @@ pub struct Session<'e> {
     segments: Vec<SegmentInfo>,
     /// Sources that held at least one line of text.
     usable: std::collections::BTreeSet<String>,
+    /// Buffers reused by every block scan.
+    scan: ScanState,
+}
+
+/// Buffers of the block scan, reused across blocks so a scan allocates nothing per line.
+#[derive(Debug)]
+struct ScanState {
+    scratch: ScanScratch,
+    summary: Summary,
+    confirmed: Vec<GroupId>,
+    groups: Vec<GroupId>,
 }
 
 /// Whether a document is binary: many control bytes, or mostly lines that are not UTF-8.
@@ -312,13 +349,19 @@ impl<'e> Session<'e> {
             options,
             streams: BTreeMap::new(),
             facts: Facts::new(engine.input_limits.max_facts_per_kind),
-            matches: (0..engine.matcher.len())
+            matches: (0..engine.matcher.group_count())
                 .map(|_| PatternMatches::new(cap))
                 .collect(),
             diagnostics: Vec::new(),
             stats: Stats::default(),
             segments: Vec::new(),
             usable: std::collections::BTreeSet::new(),
+            scan: ScanState {
+                scratch: ScanScratch::default(),
+                summary: Summary::new(engine.matcher.group_count()),
+                confirmed: Vec::new(),
+                groups: Vec::new(),
+            },
             engine,
         }
     }
@@ -347,6 +390,8 @@ impl<'e> Session<'e> {
                     truncated_lines: 0,
                     skipping: false,
                     entry: None,
+                    generation: 0,
+                    deferred: Deferred::default(),
                 },
             );
         }
@@ -392,6 +437,7 @@ impl<'e> Session<'e> {
         // Keep a finished marker so the same name fed again is counted as new data of it.
         stream.mode = Mode::Document(Vec::new());
         stream.lines = 0;
+        stream.generation += 1;
         self.streams.insert(name.to_owned(), stream);
     }
 
@@ -447,6 +493,7 @@ impl<'e> Session<'e> {
                     block.push(b'\n');
                     self.scan_block(name, stream, &block);
                 }
+                self.flush_deferred(name, stream);
             }
             Mode::Archive(mut decoder) => {
                 let mut events = Vec::new();
@@ -502,11 +549,12 @@ impl<'e> Session<'e> {
         let end =
             memchr::memrchr(b'\n', carry.get(start..).unwrap_or_default()).map(|p| start + p + 1);
         if let Some(end) = end {
-            let block = carry.get(start..end).unwrap_or_default().to_vec();
-            self.scan_block(name, stream, &block);
+            self.scan_block(name, stream, carry.get(start..end).unwrap_or_default());
             start = end;
         }
-        let mut rest = carry.get(start..).unwrap_or_default().to_vec();
+        // Keep the incomplete last line at the front of the same buffer: no copy of the block.
+        carry.drain(..start.min(carry.len()));
+        let mut rest = carry;
         if rest.len() > max_line {
             // An over-long line: keep its head as a line, drop the rest of it.
             rest.truncate(max_line);
@@ -520,35 +568,201 @@ impl<'e> Session<'e> {
         stream.mode = Mode::Scan(rest);
     }
 
-    /// Block-scans complete lines: the prefilter finds candidate lines, only those are decoded.
+    /// Block-scans complete lines: the prefilter finds the candidate lines, each is only
+    /// classified (what it counts for), and values are built just for the lines a bounded
+    /// sample can keep (see `blockscan`).
     fn scan_block(&mut self, name: &str, stream: &mut Stream, block: &[u8]) {
         let base = stream.lines;
-        let mut counted_to = 0;
+        let engine: &Engine = &self.engine;
+        let limits = &engine.input_limits;
+        let max_line = limits.max_line_bytes;
+        let defer = stream.generation == 0;
+        let (group_cap, fact_cap) = if defer {
+            (
+                limits.samples_per_pattern.max(1),
+                (limits.max_facts_per_kind / 2).max(1),
+            )
+        } else {
+            (usize::MAX, usize::MAX)
+        };
+        let ScanState {
+            scratch,
+            summary,
+            confirmed,
+            groups: text_groups,
+        } = &mut self.scan;
+        summary.reset(group_cap, fact_cap);
+        let mut counted_to = 0usize;
         let mut line_no = base;
-        let mut candidates: Vec<(u64, usize, usize)> = Vec::new();
-        self.engine.matcher.candidate_lines(block, |s, e| {
-            line_no += memchr::memchr_iter(b'\n', block.get(counted_to..s).unwrap_or_default())
-                .count() as u64;
-            counted_to = s;
-            candidates.push((line_no + 1, s, e));
-        });
-        let total = memchr::memchr_iter(b'\n', block).count() as u64;
+        engine
+            .matcher
+            .scan_block(block, scratch, |start, end, groups| {
+                line_no += count_lines(block.get(counted_to..start).unwrap_or_default());
+                counted_to = start;
+                let line = LineRef {
+                    number: line_no + 1,
+                    start,
+                    end,
+                };
+                let raw = block.get(start..end).unwrap_or_default();
+                let (m, roles) = (&engine.matcher, &engine.roles);
+                match raw_text(raw, max_line) {
+                    // The raw bytes are the text; a CRLF line is re-identified without its `\r`.
+                    Some(text) if raw.last() != Some(&b'\r') => {
+                        blockscan::classify(m, roles, text, groups, line, confirmed, summary);
+                    }
+                    Some(text) => {
+                        m.text_groups(text, text_groups);
+                        blockscan::classify(m, roles, text, text_groups, line, confirmed, summary);
+                    }
+                    None => {
+                        let (text, notes) = decode_line(raw, max_line);
+                        summary.lossy_lines += u64::from(notes.lossy);
+                        let text = strip_ansi(&text);
+                        m.text_groups(&text, text_groups);
+                        blockscan::classify(m, roles, &text, text_groups, line, confirmed, summary);
+                    }
+                }
+            });
+        let total = line_no - base + count_lines(block.get(counted_to..).unwrap_or_default());
         stream.lines = base + total;
         self.stats.lines += total;
+        stream.lossy_lines += self.scan.summary.lossy_lines;
+        self.stats.candidate_lines += self.scan.summary.candidate_lines;
         if total > 0 && stream.bytes > 0 {
             self.mark_usable(name);
         }
-        for (number, s, e) in candidates {
-            let raw = block.get(s..e).unwrap_or_default();
-            let (text, notes) = decode_line(raw, self.engine.input_limits.max_line_bytes);
-            stream.lossy_lines += u64::from(notes.lossy);
-            let text = strip_ansi(&text).into_owned();
-            let unit = Unit {
-                first: number,
-                last: number,
-                text,
+        let summary = std::mem::replace(&mut self.scan.summary, Summary::new(0));
+        for &group in summary.touched() {
+            if let Some(target) = summary.groups.get(group) {
+                let cap = group_cap;
+                self.apply_target(name, stream, block, Target::Group(group), target, cap);
+            }
+        }
+        self.apply_target(name, stream, block, Target::Logs, &summary.logs, fact_cap);
+        self.apply_target(name, stream, block, Target::Kv, &summary.kv, fact_cap);
+        self.scan.summary = summary;
+    }
+
+    /// Builds the values of a block's remembered lines for one target where the sample may keep
+    /// them, holds the others back in the stream's ring, and counts the rest.
+    fn apply_target(
+        &mut self,
+        name: &str,
+        stream: &mut Stream,
+        block: &[u8],
+        target: Target,
+        lines: &blockscan::Target,
+        cap: usize,
+    ) {
+        if lines.count() == 0 {
+            return;
+        }
+        let defer = stream.generation == 0;
+        for line in lines.kept() {
+            let raw = block.get(line.start..line.end).unwrap_or_default();
+            if !defer || self.enters_front(target, name, line.number) {
+                self.record_target(name, target, line.number, raw);
+                continue;
+            }
+            let ring = match target {
+                Target::Group(g) => {
+                    let rings = &mut stream.deferred.groups;
+                    if rings.len() <= g {
+                        rings.resize_with(g + 1, Default::default);
+                    }
+                    rings.get_mut(g)
+                }
+                Target::Logs => Some(&mut stream.deferred.logs),
+                Target::Kv => Some(&mut stream.deferred.kv),
             };
-            self.unit(name, &unit, true, false);
+            if ring.is_some_and(|r| r.push(cap, line.number, raw)) {
+                self.add_unkept(target, 1);
+            }
+        }
+        self.add_unkept(target, lines.unremembered());
+    }
+
+    /// Whether a line of `name` would enter the front end of the target's sample (so its value
+    /// must be built now); lines that cannot, wait in the stream's ring.
+    fn enters_front(&self, target: Target, name: &str, number: u64) -> bool {
+        let order = |bound: &Location| {
+            name.cmp(bound.source.as_str())
+                .then(number.cmp(&bound.first))
+                .then(number.cmp(&bound.last))
+        };
+        match target {
+            Target::Group(g) => self
+                .matches
+                .get(g)
+                .and_then(|m| m.sample.head_bound())
+                .is_none_or(|bound| order(bound).is_lt()),
+            // Fact keys are (location, ordinal); a new line's ordinal is 0.
+            Target::Logs | Target::Kv => self
+                .facts
+                .head_bound(target.kind())
+                .is_none_or(|(bound, ordinal)| order(bound).then(0.cmp(ordinal)).is_lt()),
+        }
+    }
+
+    fn add_unkept(&mut self, target: Target, n: u64) {
+        if n == 0 {
+            return;
+        }
+        match target {
+            Target::Group(g) => {
+                if let Some(m) = self.matches.get_mut(g) {
+                    m.sample.add_unkept(n);
+                }
+            }
+            Target::Logs | Target::Kv => self.facts.add_unkept(target.kind(), n),
+        }
+    }
+
+    /// Builds and records one counted line for one target, as the line pipeline does.
+    fn record_target(&mut self, name: &str, target: Target, number: u64, raw: &[u8]) {
+        let (text, _) = decode_line(raw, self.engine.input_limits.max_line_bytes);
+        let text = strip_ansi(&text);
+        let location = Location::new(name, number, number);
+        match target {
+            Target::Group(g) => {
+                if let Some(hit) = self.engine.matcher.captures(g, &text) {
+                    if let Some(record) = self.matches.get_mut(g) {
+                        record.record(location, &text, hit.captures);
+                    }
+                }
+            }
+            Target::Kv => {
+                if let Some(error) = kv_error::extract(&text) {
+                    self.facts
+                        .push(Fact::new("kv_errors", location, &text, &error));
+                }
+            }
+            Target::Logs => {
+                let first_line = text.lines().next().unwrap_or_default();
+                let (prefix, rest) = split_prefix(first_line);
+                if let Some(mut record) = klog::parse_unit(rest, text.lines().skip(1)) {
+                    record.pod = prefix.pod.or(record.pod);
+                    record.container = prefix.container;
+                    self.facts.push(Fact::new("logs", location, &text, &record));
+                }
+            }
+        }
+    }
+
+    /// Builds and offers the lines a stream held back: its last lines per target.
+    fn flush_deferred(&mut self, name: &str, stream: &mut Stream) {
+        let mut deferred = std::mem::take(&mut stream.deferred);
+        for (g, ring) in deferred.groups.iter_mut().enumerate() {
+            for (number, raw) in ring.drain() {
+                self.record_target(name, Target::Group(g), number, &raw);
+            }
+        }
+        for (number, raw) in deferred.logs.drain() {
+            self.record_target(name, Target::Logs, number, &raw);
+        }
+        for (number, raw) in deferred.kv.drain() {
+            self.record_target(name, Target::Kv, number, &raw);
         }
     }
 
@@ -636,15 +850,13 @@ impl<'e> Session<'e> {
         let mut kv_hit = false;
         let mut rule_hit = false;
         for hit in &hits {
-            let Some(spec) = self.engine.matcher.spec(hit.pattern) else {
-                continue;
-            };
-            if spec.owner == KV_EXTRACTOR {
-                kv_hit = true;
+            let roles = &self.engine.roles;
+            kv_hit |= roles.kv.get(hit.group).copied().unwrap_or(false);
+            if !roles.rule.get(hit.group).copied().unwrap_or(false) {
                 continue;
             }
             rule_hit = true;
-            if let Some(record) = self.matches.get_mut(hit.pattern) {
+            if let Some(record) = self.matches.get_mut(hit.group) {
                 record.record(
                     Location::new(name, unit.first, unit.last),
                     &unit.text,
@@ -722,8 +934,9 @@ impl<'e> Session<'e> {
 
     fn matches_view(&self) -> BTreeMap<String, Value> {
         let mut view: BTreeMap<String, Value> = BTreeMap::new();
-        for (id, record) in self.matches.iter().enumerate() {
-            let Some(spec) = self.engine.matcher.spec(id) else {
+        for id in 0..self.engine.matcher.len() {
+            let (Some(spec), Some(record)) = (self.engine.matcher.spec(id), self.group_record(id))
+            else {
                 continue;
             };
             if spec.owner == KV_EXTRACTOR || record.sample.seen() == 0 {
@@ -795,10 +1008,16 @@ impl<'e> Session<'e> {
         build(Arc::new(input), self.options.lang)
     }
 
+    /// The matches of a pattern: those of its confirm group.
+    fn group_record(&self, pattern: usize) -> Option<&PatternMatches> {
+        self.matches.get(self.engine.matcher.group_of(pattern)?)
+    }
+
     fn rule_matches(&self, rule: &str) -> BTreeMap<String, Value> {
         let mut out = BTreeMap::new();
-        for (id, record) in self.matches.iter().enumerate() {
-            let Some(spec) = self.engine.matcher.spec(id) else {
+        for id in 0..self.engine.matcher.len() {
+            let (Some(spec), Some(record)) = (self.engine.matcher.spec(id), self.group_record(id))
+            else {
                 continue;
             };
             if spec.owner == rule {
@@ -839,4 +1058,40 @@ fn match_json(record: &PatternMatches) -> Value {
     let last: Vec<_> = record.sample.last().map(|(_, m)| m).collect();
     let all: Vec<_> = record.sample.iter().map(|(_, m)| m).collect();
     json!({ "count": record.sample.seen(), "first": sample(first), "last": sample(last), "all": sample(all) })
+}
+
+/// A sample the block scan feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// A confirm group's matches.
+    Group(GroupId),
+    /// `logs` facts.
+    Logs,
+    /// `kv_errors` facts.
+    Kv,
+}
+
+impl Target {
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Kv => "kv_errors",
+            _ => "logs",
+        }
+    }
+}
+
+/// Newlines in `bytes`.
+fn count_lines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// The line's text when its raw bytes are it: valid UTF-8, no escape sequence, within the line
+/// limit, at most one trailing `\r` (dropped). Other lines go through `decode_line`.
+fn raw_text(raw: &[u8], max_line: usize) -> Option<&str> {
+    let text = raw.strip_suffix(b"\r").unwrap_or(raw);
+    if text.len() > max_line || text.last() == Some(&b'\r') || memchr::memchr(0x1b, text).is_some()
+    {
+        return None;
+    }
+    std::str::from_utf8(text).ok()
 }

@@ -5,6 +5,17 @@
 //! captures), so the matcher is built once per engine and each line of input is looked at by the
 //! prefilter only. Confirm regexes compile lazily on their first candidate line, because most
 //! patterns never fire and regex compilation dominates start-up.
+//!
+//! Three reductions keep the per-block work small however many rules there are:
+//! * **Confirm groups.** Patterns with the same literals and regex (rules share helper patterns
+//!   such as the vault hint) form one group: a line is confirmed once per group, and the group's
+//!   matches serve every pattern in it.
+//! * **Minimal literals.** A line is a candidate when it holds any literal, so only literals that
+//!   contain no other literal need searching; the longer ones ("AADSTS700016" beside "AADSTS")
+//!   are checked in place around a hit of the literal they contain.
+//! * **A packed prefilter.** The minimal literals are split into sets a SIMD searcher (Teddy,
+//!   x86-64 and aarch64) takes whole; on wasm32, where Teddy does not exist, a rare-pair filter
+//!   built on memchr's simd128 kernels takes its place (see [`Prefilter`]).
 
 use crate::evidence::Location;
 use crate::facts::{cap_text, BoundedSample};
@@ -16,6 +27,9 @@ use std::sync::OnceLock;
 
 /// Index of a pattern in the matcher.
 pub type PatternId = usize;
+
+/// Index of a confirm group (patterns sharing literals and regex).
+pub type GroupId = usize;
 
 /// A pattern as declared by a rule or by a built-in line extractor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,46 +44,105 @@ pub struct PatternSpec {
     pub regex: Option<String>,
 }
 
+/// Patterns that share literals and confirm regex: confirmed once per line for all of them.
 #[derive(Debug)]
-struct Pattern {
-    spec: PatternSpec,
+struct Group {
+    regex: Option<String>,
     confirm: OnceLock<Result<Regex, String>>,
+    patterns: Vec<PatternId>,
+}
+
+/// A literal the prefilter searches, with the longer literals that contain it.
+#[derive(Debug, Clone)]
+struct Minimal {
+    /// Its own literal id.
+    literal: usize,
+    /// Longer literals containing it: (literal id, offset of this literal inside it).
+    supers: Vec<(usize, usize)>,
 }
 
 /// The compiled matcher.
 #[derive(Debug)]
 pub struct Matcher {
-    prefilter: Option<AhoCorasick>,
-    /// For each literal of the prefilter, the patterns that declared it.
-    literal_owners: Vec<Vec<PatternId>>,
-    patterns: Vec<Pattern>,
+    /// Every distinct literal, for in-line identification of hits (overlapping).
+    line_ac: Option<AhoCorasick>,
+    literals: Vec<Vec<u8>>,
+    /// For each literal, the groups that declared it.
+    literal_groups: Vec<Vec<GroupId>>,
+    minimal: Vec<Minimal>,
+    prefilter: Prefilter,
+    groups: Vec<Group>,
+    pattern_group: Vec<GroupId>,
+    specs: Vec<PatternSpec>,
 }
 
 /// Why a matcher could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatcherError(pub String);
 
+/// Reusable buffers of [`Matcher::scan_block`]: a scan allocates nothing per line.
+#[derive(Debug, Default)]
+pub struct ScanScratch {
+    hits: Vec<(u32, u32)>,
+    /// The occurrences of the second and later Teddy sets, merged into `hits`.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    merge: Vec<(u32, u32)>,
+    stamp: Vec<u32>,
+    serial: u32,
+    groups: Vec<GroupId>,
+}
+
 impl Matcher {
     /// Builds the prefilter over all literals of all patterns.
     pub fn new(specs: Vec<PatternSpec>) -> Result<Self, MatcherError> {
-        let mut literals: Vec<String> = Vec::new();
-        let mut literal_owners: Vec<Vec<PatternId>> = Vec::new();
-        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut literal_index: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
+        let mut literal_groups: Vec<Vec<GroupId>> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut group_index: BTreeMap<(Vec<String>, Option<String>), GroupId> = BTreeMap::new();
+        let mut pattern_group = Vec::with_capacity(specs.len());
         for (id, spec) in specs.iter().enumerate() {
-            for literal in spec.literals.iter().filter(|l| !l.is_empty()) {
-                let slot = *index.entry(literal.clone()).or_insert_with(|| {
-                    literals.push(literal.clone());
-                    literal_owners.push(Vec::new());
-                    literals.len() - 1
-                });
-                if let Some(owners) = literal_owners.get_mut(slot) {
-                    if !owners.contains(&id) {
-                        owners.push(id);
+            let mut key_literals: Vec<String> = spec
+                .literals
+                .iter()
+                .filter(|l| !l.is_empty())
+                .cloned()
+                .collect();
+            key_literals.sort();
+            key_literals.dedup();
+            let key = (key_literals, spec.regex.clone());
+            let group = match group_index.get(&key) {
+                Some(g) => *g,
+                None => {
+                    let g = groups.len();
+                    groups.push(Group {
+                        regex: spec.regex.clone(),
+                        confirm: OnceLock::new(),
+                        patterns: Vec::new(),
+                    });
+                    for literal in &key.0 {
+                        let slot = *literal_index
+                            .entry(literal.as_bytes().to_vec())
+                            .or_insert_with(|| {
+                                literals.push(literal.as_bytes().to_vec());
+                                literal_groups.push(Vec::new());
+                                literals.len() - 1
+                            });
+                        if let Some(owners) = literal_groups.get_mut(slot) {
+                            owners.push(g);
+                        }
                     }
+                    group_index.insert(key, g);
+                    g
                 }
+            };
+            if let Some(g) = groups.get_mut(group) {
+                g.patterns.push(id);
             }
+            pattern_group.push(group);
         }
-        let prefilter = if literals.is_empty() {
+        let minimal = minimal_literals(&literals);
+        let line_ac = if literals.is_empty() {
             None
         } else {
             Some(
@@ -79,92 +152,179 @@ impl Matcher {
                     .map_err(|e| MatcherError(e.to_string()))?,
             )
         };
-        let patterns = specs
-            .into_iter()
-            .map(|spec| Pattern {
-                spec,
-                confirm: OnceLock::new(),
-            })
-            .collect();
+        let prefilter = Prefilter::new(&literals, &minimal)?;
         Ok(Self {
+            line_ac,
+            literals,
+            literal_groups,
+            minimal,
             prefilter,
-            literal_owners,
-            patterns,
+            groups,
+            pattern_group,
+            specs,
         })
     }
 
     /// The declaration of a pattern.
     pub fn spec(&self, id: PatternId) -> Option<&PatternSpec> {
-        self.patterns.get(id).map(|p| &p.spec)
+        self.specs.get(id)
     }
 
     /// Number of patterns.
     pub fn len(&self) -> usize {
-        self.patterns.len()
+        self.specs.len()
     }
 
     /// Whether the matcher has no patterns.
     pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
+        self.specs.is_empty()
     }
 
-    /// Finds candidate lines in a block of complete lines and calls `on_line` with each line's
-    /// byte range. The prefilter runs over the whole block; a line is reported once, however
-    /// many literals it holds.
-    pub fn candidate_lines(&self, block: &[u8], mut on_line: impl FnMut(usize, usize)) {
-        let Some(prefilter) = &self.prefilter else {
+    /// Number of confirm groups.
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// The group a pattern belongs to.
+    pub fn group_of(&self, id: PatternId) -> Option<GroupId> {
+        self.pattern_group.get(id).copied()
+    }
+
+    /// The patterns of a group.
+    pub fn group_patterns(&self, group: GroupId) -> &[PatternId] {
+        self.groups
+            .get(group)
+            .map_or(&[], |g| g.patterns.as_slice())
+    }
+
+    /// Finds the candidate lines of a block of complete lines (each ending in `\n`) and calls
+    /// `on_line(start, end, groups)` for each, in order: `start..end` is the line without its
+    /// newline, `groups` the groups one of whose literals lies wholly inside it (not yet
+    /// confirmed). A line is a candidate when a literal starts in it.
+    pub fn scan_block(
+        &self,
+        block: &[u8],
+        scratch: &mut ScanScratch,
+        mut on_line: impl FnMut(usize, usize, &[GroupId]),
+    ) {
+        if self.minimal.is_empty() || block.len() >= u32::MAX as usize {
             return;
-        };
-        let mut from = 0;
-        while from < block.len() {
-            let Some(hit) = prefilter.find(block.get(from..).unwrap_or_default()) else {
-                break;
-            };
-            let at = from + hit.start();
-            let start =
-                memchr::memrchr(b'\n', block.get(..at).unwrap_or_default()).map_or(0, |p| p + 1);
-            let end = memchr::memchr(b'\n', block.get(at..).unwrap_or_default())
-                .map_or(block.len(), |p| at + p);
-            on_line(start, end);
-            from = end + 1;
         }
-    }
-
-    /// The patterns whose literals occur in `line`, confirmed by their regexes, in id order.
-    pub fn line_matches(&self, line: &str) -> Vec<LineMatch> {
-        let Some(prefilter) = &self.prefilter else {
-            return Vec::new();
-        };
-        let mut hit: Vec<PatternId> = Vec::new();
-        for m in prefilter.find_overlapping_iter(line) {
-            if let Some(owners) = self.literal_owners.get(m.pattern().as_usize()) {
-                hit.extend(owners);
+        self.prefilter.occurrences(block, scratch);
+        if scratch.stamp.len() != self.groups.len() {
+            scratch.stamp = vec![0; self.groups.len()];
+            scratch.serial = 0;
+        }
+        let hits = std::mem::take(&mut scratch.hits);
+        let mut line: Option<(usize, usize)> = None;
+        let mut searched_to = 0usize;
+        for &(pos, min) in &hits {
+            let pos = pos as usize;
+            if let Some((start, end)) = line {
+                if pos > end {
+                    on_line(start, end, &scratch.groups);
+                    line = None;
+                }
+            }
+            if line.is_none() {
+                let from = searched_to.min(pos);
+                let start = memchr::memrchr(b'\n', block.get(from..pos).unwrap_or_default())
+                    .map_or(from, |p| from + p + 1);
+                let end = memchr::memchr(b'\n', block.get(pos..).unwrap_or_default())
+                    .map_or(block.len(), |p| pos + p);
+                searched_to = end;
+                line = Some((start, end));
+                scratch.groups.clear();
+                scratch.serial = scratch.serial.wrapping_add(1);
+                if scratch.serial == 0 {
+                    scratch.stamp.iter_mut().for_each(|s| *s = 0);
+                    scratch.serial = 1;
+                }
+            }
+            let Some((_, end)) = line else { continue };
+            let Some(minimal) = self.minimal.get(min as usize) else {
+                continue;
+            };
+            self.mark(minimal.literal, pos, end, block, scratch);
+            for &(literal, offset) in &minimal.supers {
+                if let Some(at) = pos.checked_sub(offset) {
+                    self.mark(literal, at, end, block, scratch);
+                }
             }
         }
-        if hit.is_empty() {
-            return Vec::new();
+        if let Some((start, end)) = line {
+            on_line(start, end, &scratch.groups);
         }
-        hit.sort_unstable();
-        hit.dedup();
-        hit.into_iter()
-            .filter_map(|id| self.confirm(id, line))
+        scratch.hits = hits;
+    }
+
+    /// Marks the groups of `literal` if it occurs at `at` and ends inside the line.
+    fn mark(&self, literal: usize, at: usize, end: usize, block: &[u8], s: &mut ScanScratch) {
+        let Some(bytes) = self.literals.get(literal) else {
+            return;
+        };
+        let stop = at + bytes.len();
+        if stop > end || block.get(at..stop) != Some(bytes.as_slice()) {
+            return;
+        }
+        for &g in self.literal_groups.get(literal).into_iter().flatten() {
+            if let Some(stamp) = s.stamp.get_mut(g) {
+                if *stamp != s.serial {
+                    *stamp = s.serial;
+                    s.groups.push(g);
+                }
+            }
+        }
+    }
+
+    /// Whether a candidate line confirms a group (its regex matches, or it has none).
+    pub fn confirms(&self, group: GroupId, line: &str) -> bool {
+        match self.group_regex(group) {
+            None => true,
+            Some(Ok(re)) => re.is_match(line),
+            Some(Err(_)) => false,
+        }
+    }
+
+    /// The groups whose literals occur in `text` (overlapping, anywhere), unconfirmed, in id
+    /// order: the in-line identification for text that is not a raw block line (documents,
+    /// decoded lines).
+    pub fn text_groups(&self, text: &str, out: &mut Vec<GroupId>) {
+        out.clear();
+        let Some(ac) = &self.line_ac else {
+            return;
+        };
+        for m in ac.find_overlapping_iter(text) {
+            if let Some(groups) = self.literal_groups.get(m.pattern().as_usize()) {
+                out.extend(groups);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// The groups whose literals occur in `line`, confirmed by their regexes, with captures,
+    /// in group order.
+    pub fn line_matches(&self, line: &str) -> Vec<LineMatch> {
+        let mut groups = Vec::new();
+        self.text_groups(line, &mut groups);
+        groups
+            .into_iter()
+            .filter_map(|g| self.captures(g, line))
             .collect()
     }
 
     /// Compiles every confirm regex now, returning the errors; used by `rules lint`.
     pub fn compile_all(&self) -> Vec<(PatternId, String)> {
-        (0..self.patterns.len())
-            .filter_map(|id| match self.regex(id) {
-                Some(Err(e)) => Some((id, e.clone())),
-                _ => None,
-            })
+        (0..self.specs.len())
+            .filter_map(|id| self.regex_error(id).map(|e| (id, e)))
             .collect()
     }
 
-    fn regex(&self, id: PatternId) -> Option<&Result<Regex, String>> {
-        let pattern = self.patterns.get(id)?;
-        let source = pattern.spec.regex.as_ref()?;
-        Some(pattern.confirm.get_or_init(|| {
+    fn group_regex(&self, group: GroupId) -> Option<&Result<Regex, String>> {
+        let g = self.groups.get(group)?;
+        let source = g.regex.as_ref()?;
+        Some(g.confirm.get_or_init(|| {
             regex::RegexBuilder::new(source)
                 .size_limit(1 << 20)
                 .build()
@@ -172,10 +332,11 @@ impl Matcher {
         }))
     }
 
-    fn confirm(&self, id: PatternId, line: &str) -> Option<LineMatch> {
-        match self.regex(id) {
+    /// A group's confirmed match on `line` with its named captures, or `None`.
+    pub fn captures(&self, group: GroupId, line: &str) -> Option<LineMatch> {
+        match self.group_regex(group) {
             None => Some(LineMatch {
-                pattern: id,
+                group,
                 captures: BTreeMap::new(),
             }),
             Some(Err(_)) => None,
@@ -189,28 +350,209 @@ impl Matcher {
                             .map(|m| (name.to_owned(), m.as_str().to_owned()))
                     })
                     .collect();
-                Some(LineMatch {
-                    pattern: id,
-                    captures,
-                })
+                Some(LineMatch { group, captures })
             }
         }
     }
 
     /// A confirm regex that failed to compile, if this pattern has one.
     pub fn regex_error(&self, id: PatternId) -> Option<String> {
-        match self.regex(id) {
+        match self.group_regex(self.group_of(id)?) {
             Some(Err(e)) => Some(e.clone()),
             _ => None,
         }
     }
 }
 
-/// One confirmed pattern on one line.
+/// The literals that contain no other literal, each with the longer literals containing it.
+fn minimal_literals(literals: &[Vec<u8>]) -> Vec<Minimal> {
+    let contains = |hay: &[u8], needle: &[u8]| memchr::memmem::find(hay, needle).is_some();
+    let mut minimal: Vec<Minimal> = Vec::new();
+    for (id, literal) in literals.iter().enumerate() {
+        let has_smaller = literals
+            .iter()
+            .enumerate()
+            .any(|(other, o)| other != id && o.len() < literal.len() && contains(literal, o));
+        if has_smaller {
+            continue;
+        }
+        let supers = literals
+            .iter()
+            .enumerate()
+            .filter(|(other, o)| *other != id && o.len() > literal.len())
+            .flat_map(|(other, o)| {
+                memchr::memmem::find_iter(o, literal)
+                    .map(move |offset| (other, offset))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        minimal.push(Minimal {
+            literal: id,
+            supers,
+        });
+    }
+    minimal
+}
+
+/// The block prefilter over the minimal literals: reports every occurrence of every minimal
+/// literal (no two minimal literals start at one position, since neither contains the other).
+#[derive(Debug)]
+enum Prefilter {
+    None,
+    /// Teddy sets of at most [`TEDDY_SET`] literals each; with several sets every set scans the
+    /// block and their occurrences are merged.
+    #[cfg(not(target_arch = "wasm32"))]
+    Packed(Vec<(aho_corasick::packed::Searcher, Vec<u32>)>),
+    /// The automaton, where no packed searcher can be built (no SIMD at run time).
+    Automaton(AhoCorasick, Vec<u32>),
+}
+
+/// Literals per Teddy set, its maximum: each set is one pass over the block, and on this
+/// workload one pass of 56 literals (Teddy's "fat" 16-bucket form) costs less than two passes of
+/// 28 (its "slim" form, twice the bytes per step): measured in `docs/performance.md`.
+#[cfg(not(target_arch = "wasm32"))]
+const TEDDY_SET: usize = 64;
+
+impl Prefilter {
+    fn new(literals: &[Vec<u8>], minimal: &[Minimal]) -> Result<Self, MatcherError> {
+        if minimal.is_empty() {
+            return Ok(Self::None);
+        }
+        let lits: Vec<&[u8]> = minimal
+            .iter()
+            .filter_map(|m| literals.get(m.literal).map(Vec::as_slice))
+            .collect();
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            // Sorting puts literals with a common start in one set, where they share Teddy's
+            // buckets; the ids map back to minimal literals.
+            let mut order: Vec<u32> = (0..lits.len() as u32).collect();
+            order.sort_by_key(|&i| lits.get(i as usize).copied().unwrap_or_default());
+            let sets = order.len().div_ceil(TEDDY_SET);
+            let per_set = order.len().div_ceil(sets.max(1));
+            let mut packed = Vec::new();
+            for chunk in order.chunks(per_set.max(1)) {
+                let mut builder = aho_corasick::packed::Config::new()
+                    .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                    .builder();
+                for &i in chunk {
+                    builder.add(lits.get(i as usize).copied().unwrap_or_default());
+                }
+                match builder.build() {
+                    Some(searcher) => packed.push((searcher, chunk.to_vec())),
+                    None => {
+                        packed.clear();
+                        break;
+                    }
+                }
+            }
+            if !packed.is_empty() {
+                return Ok(Self::Packed(packed));
+            }
+        }
+        let ac = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&lits)
+            .map_err(|e| MatcherError(e.to_string()))?;
+        Ok(Self::Automaton(ac, (0..lits.len() as u32).collect()))
+    }
+
+    /// Fills `scratch.hits` with (position, minimal id) of every occurrence in `block`, in
+    /// position order.
+    fn occurrences(&self, block: &[u8], scratch: &mut ScanScratch) {
+        let out = &mut scratch.hits;
+        out.clear();
+        match self {
+            Self::None => {}
+            #[cfg(not(target_arch = "wasm32"))]
+            Self::Packed(sets) => {
+                for (index, (searcher, ids)) in sets.iter().enumerate() {
+                    let target = if index == 0 {
+                        &mut *out
+                    } else {
+                        &mut scratch.merge
+                    };
+                    target.clear();
+                    let mut from = 0;
+                    while from < block.len() {
+                        let Some(m) =
+                            searcher.find_in(block, aho_corasick::Span::from(from..block.len()))
+                        else {
+                            break;
+                        };
+                        if let Some(&id) = ids.get(m.pattern().as_usize()) {
+                            target.push((m.start() as u32, id));
+                        }
+                        from = m.start() + 1;
+                    }
+                    if index > 0 {
+                        merge_sorted(out, &mut scratch.merge);
+                    }
+                }
+            }
+            Self::Automaton(ac, ids) => {
+                let mut from = 0;
+                while from < block.len() {
+                    let Some(m) = ac.find(aho_corasick::Input::new(block).span(from..block.len()))
+                    else {
+                        break;
+                    };
+                    if let Some(&id) = ids.get(m.pattern().as_usize()) {
+                        out.push((m.start() as u32, id));
+                    }
+                    from = m.start() + 1;
+                }
+            }
+        }
+    }
+}
+
+/// Merges the sorted `more` into the sorted `out` (by position).
+#[cfg(not(target_arch = "wasm32"))]
+fn merge_sorted(out: &mut Vec<(u32, u32)>, more: &mut Vec<(u32, u32)>) {
+    if more.is_empty() {
+        return;
+    }
+    if out
+        .last()
+        .is_none_or(|last| last.0 <= more.first().map_or(0, |f| f.0))
+    {
+        out.append(more);
+        return;
+    }
+    let mut merged = Vec::with_capacity(out.len() + more.len());
+    let (mut a, mut b) = (out.iter().peekable(), more.iter().peekable());
+    loop {
+        match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => {
+                if x.0 <= y.0 {
+                    merged.push(**x);
+                    a.next();
+                } else {
+                    merged.push(**y);
+                    b.next();
+                }
+            }
+            (Some(x), None) => {
+                merged.push(**x);
+                a.next();
+            }
+            (None, Some(y)) => {
+                merged.push(**y);
+                b.next();
+            }
+            (None, None) => break,
+        }
+    }
+    *out = merged;
+    more.clear();
+}
+
+/// One confirmed group on one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineMatch {
-    /// Which pattern.
-    pub pattern: PatternId,
+    /// Which group.
+    pub group: GroupId,
     /// Named captures of the confirm regex.
     pub captures: BTreeMap<String, String>,
 }
@@ -226,7 +568,7 @@ pub struct MatchSample {
     pub captures: BTreeMap<String, String>,
 }
 
-/// Everything kept about one pattern over a check.
+/// Everything kept about one pattern (or confirm group) over a check.
 #[derive(Debug, Clone)]
 pub struct PatternMatches {
     /// Bounded first and last matches by location.
@@ -263,6 +605,17 @@ mod tests {
         }
     }
 
+    fn candidates(m: &Matcher, block: &[u8]) -> Vec<(String, Vec<GroupId>)> {
+        let mut out = Vec::new();
+        let mut scratch = ScanScratch::default();
+        m.scan_block(block, &mut scratch, |s, e, groups| {
+            let mut groups = groups.to_vec();
+            groups.sort_unstable();
+            out.push((String::from_utf8_lossy(&block[s..e]).into_owned(), groups))
+        });
+        out
+    }
+
     #[test]
     fn finds_candidates_and_confirms() {
         let m = Matcher::new(vec![
@@ -271,20 +624,64 @@ mod tests {
         ])
         .unwrap();
         let block = b"info line\nStatusCode=403 Code=\"Forbidden\"\nother\nCode=bare\n";
-        let mut lines = Vec::new();
-        m.candidate_lines(block, |s, e| {
-            lines.push(String::from_utf8_lossy(&block[s..e]).into_owned())
-        });
+        let lines = candidates(&m, block);
         assert_eq!(
             lines,
-            vec!["StatusCode=403 Code=\"Forbidden\"", "Code=bare"]
+            vec![
+                ("StatusCode=403 Code=\"Forbidden\"".to_owned(), vec![0, 1]),
+                ("Code=bare".to_owned(), vec![0])
+            ],
+            "the longer literal is found around the shorter one it contains"
         );
-        let hits = m.line_matches(&lines[0]);
+        let hits = m.line_matches(&lines[0].0);
         assert_eq!(hits.len(), 2, "overlapping literals both count");
         assert_eq!(hits[0].captures["code"], "Forbidden");
         assert!(
-            m.line_matches(&lines[1]).is_empty(),
+            m.line_matches(&lines[1].0).is_empty(),
             "the confirm regex rejects a bare Code="
         );
+        assert!(m.confirms(1, "StatusCode=1") && !m.confirms(0, "Code=bare"));
+    }
+
+    #[test]
+    fn shared_patterns_form_one_group() {
+        let m = Matcher::new(vec![
+            spec("a", &["vault", "kv"], Some("v")),
+            spec("b", &["kv", "vault"], Some("v")),
+            spec("c", &["vault"], None),
+        ])
+        .unwrap();
+        assert_eq!(m.group_count(), 2);
+        assert_eq!(m.group_of(0), m.group_of(1));
+        assert_eq!(m.group_patterns(0), &[0, 1]);
+    }
+
+    #[test]
+    fn block_scan_agrees_with_line_identification() {
+        // Many overlapping literals, more than one Teddy set, literals at line edges.
+        let words: Vec<String> = (0..90).map(|i| format!("w{i:02}x")).collect();
+        let mut specs: Vec<PatternSpec> =
+            words.iter().map(|w| spec(w, &[w.as_str()], None)).collect();
+        specs.push(spec("long", &["w01xw02x", "zz w89x"], None));
+        specs.push(spec("status", &["StatusCode=4", "StatusCode=429"], None));
+        let m = Matcher::new(specs).unwrap();
+        let mut text = String::new();
+        for i in 0..400 {
+            match i % 7 {
+                0 => text.push_str("plain line without anything\n"),
+                1 => text.push_str(&format!("w{:02}x at start and w01xw02x inside\n", i % 90)),
+                2 => text.push_str("StatusCode=429 and StatusCode=4\n"),
+                3 => text.push_str("ends with zz w89x\r\n"),
+                4 => text.push_str("w0\n1x split across lines\n"),
+                5 => text.push_str(&format!("{}\n", words[i % 90].repeat(3))),
+                _ => text.push('\n'),
+            }
+        }
+        let block = text.as_bytes();
+        for (line, groups) in candidates(&m, block) {
+            let mut expected = Vec::new();
+            m.text_groups(&line, &mut expected);
+            assert_eq!(groups, expected, "line {line:?}");
+        }
     }
 }
