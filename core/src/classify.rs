@@ -348,8 +348,14 @@ pub fn segment(lines: &[Line]) -> Vec<Segment> {
             if seg.kind == SegmentKind::Yaml {
                 let yaml_like =
                     trimmed.is_empty() || YAML_LINE.as_ref().is_some_and(|re| re.is_match(text));
-                let foreign =
-                    signal.is_some_and(|s| s == SegmentKind::Log || s == SegmentKind::Json);
+                // `kubectl describe` fields look like YAML keys, but no YAML that kubectl or az
+                // print has a capitalised `Namespace:` or `Node:` at the top level: a describe
+                // pasted after a YAML document starts there.
+                let foreign = signal.is_some_and(|s| {
+                    s == SegmentKind::Log
+                        || s == SegmentKind::Json
+                        || (s == SegmentKind::DescribePod && !indented)
+                });
                 if indented || (yaml_like && !foreign) {
                     if let Some(seg) = current.as_mut() {
                         seg.end = index + 1;
@@ -372,6 +378,19 @@ pub fn segment(lines: &[Line]) -> Vec<Segment> {
             }
         }
         let continues = match (current.as_ref(), signal) {
+            (Some(seg), Some(SegmentKind::DescribePod))
+                if seg.kind == SegmentKind::Yaml && !indented =>
+            {
+                false
+            }
+            // Nor does `kubectl describe` print an unindented `apiVersion:` or `kind:`: that is a
+            // manifest pasted after it.
+            (Some(seg), Some(SegmentKind::Yaml))
+                if seg.kind == SegmentKind::DescribePod
+                    && (text.starts_with("apiVersion:") || text.starts_with("kind:")) =>
+            {
+                false
+            }
             (Some(_), None) => true,
             (Some(seg), Some(next)) => absorbs(seg.kind, next),
             (None, _) => false,
@@ -389,11 +408,12 @@ pub fn segment(lines: &[Line]) -> Vec<Segment> {
             continue;
         }
         segments.extend(current.take());
-        // `kubectl describe` starts with a `Name:` line that carries no signal of its own.
+        // `kubectl describe` starts with a `Name:` line that carries no signal of its own, so
+        // it went to whatever came before (text, or a table or log pasted just above it).
         let mut start = index;
         if signal == Some(SegmentKind::DescribePod) {
             if let Some(prev) = segments.last() {
-                let is_name = prev.kind == SegmentKind::Text
+                let is_name = prev.kind != SegmentKind::Command
                     && prev.end == index
                     && lines
                         .get(prev.end - 1)
@@ -573,6 +593,37 @@ nc: connect to kv.vault.azure.net port 443 (tcp) timed out: Operation now in pro
                 (SegmentKind::Nc, 14, 14),
                 (SegmentKind::Json, 15, 17),
             ]
+        );
+    }
+
+    #[test]
+    fn describe_pod_after_a_table_keeps_its_name() {
+        // Found by the segment-order property (core/tests/determinism.rs): pasted after a
+        // table, the `Name:` line stayed with the table and the pod lost its name.
+        let text = "NAMESPACE   NAME                AGE\ndefault     azure-kv-checkout   6h\n\nName:         app\nNamespace:    checkout\nNode:         aks-1/10.0.0.4\n";
+        assert_eq!(
+            kinds(text),
+            vec![(SegmentKind::Table, 1, 2), (SegmentKind::DescribePod, 4, 6)]
+        );
+    }
+
+    #[test]
+    fn describe_pod_after_yaml_is_not_yaml() {
+        // Found by the segment-order property: a describe pasted after a SecretProviderClass
+        // in YAML was read as more YAML, and the pod was lost.
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n\nName:         app\nNamespace:    lab\nNode:         aks-1/10.0.0.4\n";
+        assert_eq!(
+            kinds(text),
+            vec![(SegmentKind::Yaml, 1, 4), (SegmentKind::DescribePod, 6, 8)]
+        );
+    }
+
+    #[test]
+    fn yaml_after_describe_pod_is_yaml() {
+        let text = "Name:         app\nNamespace:    lab\nNode:         aks-1/10.0.0.4\n\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n";
+        assert_eq!(
+            kinds(text),
+            vec![(SegmentKind::DescribePod, 1, 3), (SegmentKind::Yaml, 5, 8)]
         );
     }
 

@@ -87,6 +87,10 @@ fn with_sink(f: impl FnOnce(&mut Sink<'_>)) {
 pub fn parser(kind: SegmentKind, data: &[u8]) {
     let (command, rest) = command_and_rest(data);
     let lines = lines(rest);
+    if lines.is_empty() {
+        // The classifier never makes an empty segment.
+        return;
+    }
     let segment = Segment {
         kind,
         start: 0,
