@@ -41,7 +41,7 @@ if [ ! -f fuzz/Cargo.lock ] || [ Cargo.lock -nt fuzz/Cargo.lock ]; then
   cp Cargo.lock fuzz/Cargo.lock
 fi
 
-all_targets=$(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^kvcsi-fuzz$')
+all_targets=$(cd fuzz/fuzz_targets && ls -1 *.rs | sed 's/\.rs$//')
 targets=${*:-$all_targets}
 
 # Shares of the budget: the whole check and the rule runtime do the most per input.
@@ -69,6 +69,9 @@ if ! cargo "+$nightly" fuzz build --fuzz-dir fuzz -s "$SANITIZER" 2>&1 | tail -n
   exit 1
 fi
 echo "fuzz: built in $((SECONDS - build_start))s; fuzzing for ${TOTAL}s in all"
+# Run the built binaries directly: `cargo fuzz run` would rebuild first whenever a source file
+# changed, and the binaries take libFuzzer's flags as they are.
+bin_dir="fuzz/target/$(rustc "+$nightly" -vV | sed -n 's/^host: //p')/release"
 
 logs=$(mktemp -d)
 failed=()
@@ -80,7 +83,7 @@ for t in $targets; do
   inputs=("fuzz/corpus/$t" "fuzz/seeds/$t")
   [ -d "fuzz/regressions/$t" ] && inputs+=("fuzz/regressions/$t")
   log="$logs/$t.log"
-  cargo "+$nightly" fuzz run --fuzz-dir fuzz -s "$SANITIZER" "$t" "${inputs[@]}" -- \
+  "$bin_dir/$t" "${inputs[@]}" \
     -max_total_time="$secs" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" \
     -max_len="$(max_len "$t")" -print_final_stats=1 -close_fd_mask=1 \
     -artifact_prefix="fuzz/artifacts/$t/" >"$log" 2>&1
@@ -98,9 +101,9 @@ for t in $targets; do
   fi
   printf '%-22s %6s %10s %8s %8s %8s  %s\n' "$t" "$secs" "${runs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$result"
   if [ "$status" -ne 0 ]; then
-    grep -E 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written|Slowest unit|out-of-memory' "$log" | head -n 12 | sed 's/^/    /'
+    grep -E -A1 'panicked at|ERROR: libFuzzer|Test unit written|out-of-memory|timeout after' "$log" | grep -v '^--$' | head -n 12 | sed 's/^/    /'
     echo "    full log: $log"
-    echo "    reproduce: cargo +$nightly fuzz run --fuzz-dir fuzz -s $SANITIZER $t fuzz/artifacts/$t/<file>"
+    echo "    reproduce: $bin_dir/$t fuzz/artifacts/$t/<file>"
     echo "    then copy the input to fuzz/regressions/$t/ so core/tests/bad_input.rs replays it"
   fi
 done
