@@ -16,7 +16,9 @@ lines carry the near misses that make a literal prefilter work for its living:
 the healthy-mount lines that rules read as context (`fetching object ... from key vault`,
 `"vault url"`, `node publish volume complete`). `--errors` is the share of failure lines
 (0.0001 = 0.01 %, the everyday case; 0.02 = a 2 % "storm"), `--decoys` the share of warning
-lines that look like failures but are not.
+lines that look like failures but are not. `--mix node` (default) is a node's log dump: kubelet
+and containerd lines beside the CSI pods' (about 12 % of all lines then hold a rule literal);
+`--mix csi` is the CSI pods' own logs, where about 40 % do.
 """
 
 import argparse
@@ -133,12 +135,34 @@ def info_templates():
     def wi_token(r, p):
         return ('I', 'auth.go:197', '"using workload identity to get access token" clientID="%s" tenantID="%s" failedAttempts=0' % (r.choice(p.guids), r.choice(p.guids)))
 
+    # The rest of a node's log dump: kubelet and containerd lines about other pods and volumes.
+    def kubelet_sync(r, p):
+        ns, pod = r.choice(p.pods)
+        return ('I', 'kubelet.go:2453', '"SyncLoop (PLEG): event for pod" pod="%s/%s" event={"ID":"%s","Type":"ContainerStarted","Data":"%s"}' % (ns, pod, r.choice(p.uids), hexs(r, 64)))
+
+    def kubelet_probe(r, p):
+        ns, pod = r.choice(p.pods)
+        return ('I', 'prober.go:107', '"Probe failed" probeType="Readiness" pod="%s/%s" podUID="%s" containerName="app" probeResult="failure" output="HTTP probe failed with statuscode: 503"' % (ns, pod, r.choice(p.uids)))
+
+    def kubelet_volume(r, p):
+        ns, pod = r.choice(p.pods)
+        return ('I', 'reconciler_common.go:258', '"operationExecutor.VerifyControllerAttachedVolume started for volume \\"kube-api-access-%s\\" (UniqueName: \\"kubernetes.io/projected/%s-kube-api-access-%s\\") pod \\"%s\\" (UID: \\"%s\\") " pod="%s/%s"' % (hexs(r, 5), r.choice(p.uids), hexs(r, 5), pod, r.choice(p.uids), ns, pod))
+
+    def containerd(r, p):
+        return ('I', 'log.go:194', '"CreateContainer within sandbox returned container id" sandboxID="%s" containerID="%s"' % (hexs(r, 64), hexs(r, 64)))
+
+    def kubelet_cadvisor(r, p):
+        return ('I', 'container_manager_linux.go:515', '"Discovered runtime cgroup name" cgroupName="/system.slice/containerd.service" cpu=%d memory=%dKi' % (r.randrange(1, 400), r.randrange(10000, 900000)))
+
     return [
         (9, 'd', publish), (9, 'd', grpc_client), (7, 'd', publish_done), (10, 'd', grpc_call),
         (6, 'd', grpc_request), (6, 'd', grpc_response), (7, 'p', provider_call),
         (9, 'p', fetching), (5, 'p', vault_url), (9, 'p', request_completed),
         (5, 'p', wrote_file), (6, 'd', reconcile), (5, 'd', rotation), (1, 'd', not_found_yet),
         (3, 'r', getinfo), (1, 'r', notify), (4, 'l', health), (3, 'p', wi_token),
+        # `--mix node` (the default) adds these; `--mix csi` is the CSI pods' logs alone.
+        (60, 'k', kubelet_sync), (40, 'k', kubelet_probe), (50, 'k', kubelet_volume),
+        (50, 'k', containerd), (40, 'k', kubelet_cadvisor),
     ]
 
 
@@ -247,10 +271,12 @@ def parse_size(text):
     return int(float(text[:-1]) * mult) if mult else int(text)
 
 
-def generate(out, size, seed, errors, decoys, prefix_share):
+def generate(out, size, seed, errors, decoys, prefix_share, mix="node"):
     rng = random.Random(seed)
     pools = Pools(rng)
     infos, decoy_t, error_t = info_templates(), decoy_templates(), error_templates()
+    if mix == "csi":
+        infos = [t for t in infos if t[1] != 'k']
     info_acc, info_total = cumulative(infos)
     decoy_acc, decoy_total = cumulative(decoy_t)
     error_acc, error_total = cumulative(error_t)
@@ -320,7 +346,7 @@ def generate(out, size, seed, errors, decoys, prefix_share):
             counts["lines"] += len(sevs)
             if not data:
                 break
-    meta = {"file": os.path.basename(out), "bytes": written, "seed": seed, "errors": errors,
+    meta = {"file": os.path.basename(out), "bytes": written, "seed": seed, "errors": errors, "mix": mix,
             "decoys": decoys, "prefix_share": prefix_share, "lines": counts["lines"],
             "error_lines": counts["E"], "decoy_lines": counts["W"],
             "sha256": digest.hexdigest()}
@@ -339,8 +365,12 @@ def main():
     ap.add_argument("--decoys", type=float, default=0.002, help="share of look-alike warnings")
     ap.add_argument("--prefix-share", type=float, default=0.25,
                     help="share of sections written with kubectl logs --prefix")
+    ap.add_argument("--mix", choices=["node", "csi"], default="node",
+                    help="node: a node's log dump (kubelet and containerd beside the CSI pods); "
+                         "csi: the CSI driver and provider pods' logs alone (about 40 %% of their "
+                         "lines are healthy-mount lines that rules read as context)")
     a = ap.parse_args()
-    meta = generate(a.out, parse_size(a.size), a.seed, a.errors, a.decoys, a.prefix_share)
+    meta = generate(a.out, parse_size(a.size), a.seed, a.errors, a.decoys, a.prefix_share, a.mix)
     json.dump(meta, sys.stdout, sort_keys=True)
     sys.stdout.write("\n")
 
