@@ -10,6 +10,7 @@ use crate::parse::{klog, kv_error, parse_segment, units, Sink, Unit};
 use crate::report::{build, BuildInput, Diagnostic, Lang, Report, Stats, SuppressionList};
 use crate::rule::{builtin_sources, run_rule, sandbox, Outcome, RuleSet, RuleSource};
 use crate::scan::{GroupId, Matcher, PatternMatches, PatternSpec, ScanScratch};
+use crate::text::encoding::{sniff, Sniffed, Utf16Decoder, SNIFF_BYTES};
 use crate::text::lines::{decode_line, split_lines, Line};
 use crate::text::normalize::{split_prefix, strip_ansi};
 use rhai::Dynamic;
@@ -229,6 +230,11 @@ impl Engine {
 /// How a stream is being read.
 #[derive(Debug)]
 enum Mode {
+    /// The first bytes, until there are enough to tell a gzip stream or a UTF-16 byte order
+    /// mark from text (a stream may arrive one byte at a time).
+    Sniff(Vec<u8>),
+    /// Binary content: counted, never read.
+    Binary,
     /// Buffered whole while small enough to segment as one document.
     Document(Vec<u8>),
     /// Too large: block-scanned, keeping only the incomplete last line.
@@ -254,6 +260,8 @@ struct Stream {
     generation: u32,
     /// Lines held back until the stream ends (scan mode).
     deferred: Deferred,
+    /// UTF-16 text is transcoded to UTF-8 before anything else sees it.
+    utf16: Option<Utf16Decoder>,
 }
 
 /// One segment as `kvcsi facts` shows it.
@@ -370,20 +378,11 @@ impl<'e> Session<'e> {
     /// may interleave.
     pub fn feed(&mut self, name: &str, chunk: &[u8]) {
         if !self.streams.contains_key(name) {
-            let archive = crate::input::is_gzip(chunk)
-                || name.ends_with(".tgz")
-                || name.ends_with(".tar.gz")
-                || name.ends_with(".gz");
-            let mode = if archive && crate::input::is_gzip(chunk) {
-                Mode::Archive(Box::new(ArchiveDecoder::new(self.archive_limits())))
-            } else {
-                Mode::Document(Vec::new())
-            };
             self.stats.sources += 1;
             self.streams.insert(
                 name.to_owned(),
                 Stream {
-                    mode,
+                    mode: Mode::Sniff(Vec::new()),
                     lines: 0,
                     bytes: 0,
                     lossy_lines: 0,
@@ -392,6 +391,7 @@ impl<'e> Session<'e> {
                     entry: None,
                     generation: 0,
                     deferred: Deferred::default(),
+                    utf16: None,
                 },
             );
         }
@@ -400,30 +400,90 @@ impl<'e> Session<'e> {
         };
         stream.bytes += chunk.len() as u64;
         self.stats.bytes += chunk.len() as u64;
+        let head;
+        let mut chunk = chunk;
+        if let Mode::Sniff(buffer) = &mut stream.mode {
+            buffer.extend_from_slice(chunk);
+            if buffer.len() < SNIFF_BYTES {
+                self.streams.insert(name.to_owned(), stream);
+                return;
+            }
+            head = std::mem::take(buffer);
+            self.begin_stream(name, &mut stream, &head);
+            chunk = &head;
+        }
+        self.feed_bytes(name, &mut stream, chunk);
+        self.streams.insert(name.to_owned(), stream);
+    }
+
+    /// Decides what a stream is from its first bytes (content, never the name).
+    fn begin_stream(&mut self, name: &str, stream: &mut Stream, head: &[u8]) {
+        stream.mode = match sniff(head) {
+            Sniffed::Gzip => Mode::Archive(Box::new(ArchiveDecoder::new(self.archive_limits()))),
+            Sniffed::Utf16 { big_endian } => {
+                stream.utf16 = Some(Utf16Decoder::new(big_endian));
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        "utf16-input",
+                        format!("{name} is UTF-16 text (as Windows PowerShell writes files); it was decoded"),
+                    )
+                    .with_source(name),
+                );
+                Mode::Document(Vec::new())
+            }
+            Sniffed::Text => Mode::Document(Vec::new()),
+        };
+    }
+
+    /// Routes bytes of a stream whose kind is known, UTF-16 transcoded first.
+    fn feed_bytes(&mut self, name: &str, stream: &mut Stream, chunk: &[u8]) {
+        match stream.utf16.as_mut() {
+            Some(decoder) => {
+                let decoded = decoder.decode(chunk);
+                self.route(name, stream, &decoded);
+            }
+            None => self.route(name, stream, chunk),
+        }
+    }
+
+    fn route(&mut self, name: &str, stream: &mut Stream, chunk: &[u8]) {
         match &mut stream.mode {
+            Mode::Sniff(_) | Mode::Binary => {}
             Mode::Archive(decoder) => {
                 let mut events = Vec::new();
                 decoder.push(chunk, &mut |e| events.push(e));
-                self.archive_events(name, &mut stream, events);
+                self.archive_events(name, stream, events);
             }
             Mode::Document(buffer) => {
                 buffer.extend_from_slice(chunk);
                 if buffer.len() > self.engine.input_limits.document_bytes {
                     let buffer = std::mem::take(buffer);
+                    if looks_binary(&buffer, 0, 0) {
+                        // Megabytes without text (a decompressed bomb of zeros, a disk image):
+                        // say so once and drop the rest unread.
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                "binary-input",
+                                format!("{name} is binary, not text; it was skipped"),
+                            )
+                            .with_source(name),
+                        );
+                        stream.mode = Mode::Binary;
+                        return;
+                    }
                     let split = memchr::memrchr(b'\n', &buffer).map_or(0, |p| p + 1);
                     let (head, tail) = buffer.split_at(split);
-                    self.document(name, &mut stream, head);
+                    self.document(name, stream, head);
                     self.diagnostics.push(Diagnostic::new("large-input", format!("{} is larger than {} MiB: its first part was parsed structurally, the rest is scanned as log text", name, self.engine.input_limits.document_bytes >> 20)).with_source(name));
                     stream.mode = Mode::Scan(tail.to_vec());
-                    self.scan_carry(name, &mut stream);
+                    self.scan_carry(name, stream);
                 }
             }
             Mode::Scan(carry) => {
                 carry.extend_from_slice(chunk);
-                self.scan_carry(name, &mut stream);
+                self.scan_carry(name, stream);
             }
         }
-        self.streams.insert(name.to_owned(), stream);
     }
 
     /// Declares that the evidence `name` is complete. Optional: [`Session::finish`] ends every
@@ -485,7 +545,17 @@ impl<'e> Session<'e> {
     }
 
     fn end_stream(&mut self, name: &str, stream: &mut Stream) {
+        // A stream shorter than the sniffing window is decided on what there is.
+        if let Mode::Sniff(head) = &mut stream.mode {
+            let head = std::mem::take(head);
+            self.begin_stream(name, stream, &head);
+            self.feed_bytes(name, stream, &head);
+        }
+        if let Some(rest) = stream.utf16.as_mut().map(Utf16Decoder::finish) {
+            self.route(name, stream, &rest);
+        }
         match std::mem::replace(&mut stream.mode, Mode::Document(Vec::new())) {
+            Mode::Sniff(_) | Mode::Binary => {}
             Mode::Document(buffer) => self.document(name, stream, &buffer),
             Mode::Scan(carry) => {
                 if !carry.is_empty() && !stream.skipping {

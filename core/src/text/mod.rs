@@ -1,5 +1,6 @@
 //! Text handling shared by every stage: line assembly, normalisation and redaction.
 
+pub mod encoding;
 pub mod lines;
 pub mod normalize;
 pub mod redact;
