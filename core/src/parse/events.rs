@@ -5,6 +5,7 @@ use super::{Sink, Unit};
 use crate::text::lines::Line;
 use regex::Regex;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 /// The fields of an `events` fact.
@@ -60,6 +61,37 @@ pub struct DescribedPod {
     pub node_ip: Option<String>,
     /// The pod's IP, when it has one.
     pub ip: Option<String>,
+    /// All labels (`Labels:`), absent when `<none>`.
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Tolerations as printed (`node.kubernetes.io/not-ready:NoExecute op=Exists for 300s`).
+    pub tolerations: Vec<String>,
+    /// The containers and their states, as `kubectl get pod -o json` gives them.
+    pub containers: Vec<DescribedContainer>,
+}
+
+/// A container of a described pod.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DescribedContainer {
+    /// Container name.
+    pub name: String,
+    /// `Ready:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready: Option<bool>,
+    /// `Restart Count:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_count: Option<u64>,
+    /// `State:` in lower case (`waiting`, `running`, `terminated`), as the JSON key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// The state's `Reason:` (`ContainerCreating`, `CrashLoopBackOff`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `Exit Code:` of `Last State: Terminated`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_exit_code: Option<i64>,
+    /// `Reason:` of the last state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_reason: Option<String>,
 }
 
 /// A CSI inline volume of a pod.
@@ -74,7 +106,12 @@ pub struct CsiVolume {
 }
 
 static DESCRIBE_ROW: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?P<type>Normal|Warning)\s+(?P<reason>[A-Za-z]+)\s+(?P<age>\S+(?: \(x\d+ over [^)]+\))?)\s+(?P<from>\S+(?:, \S+)?)\s+(?P<message>.*)$").ok()
+    Regex::new(r"^\s*(?P<type>Normal|Warning)\s+(?P<reason>[A-Za-z]+)\s+(?P<age>\S+(?: \(x\d+ over [^)]+\))?)\s+(?P<from>[^\s,]+(?:, \S+)?)\s+(?P<message>.*)$").ok()
+});
+/// A describe-style event row pasted on its own, without the column header: the age must look
+/// like one (`74s`, `3m2s`, `<unknown>`, with `(x12 over 8m56s)`) so prose is not taken for it.
+static LONE_ROW: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?P<type>Normal|Warning)\s+(?P<reason>[A-Z][A-Za-z]+)\s+(?P<age>(?:(?:\d+[smhdy])+|<unknown>|<invalid>)(?: \(x\d+ over [^)]+\))?)\s+(?P<from>[A-Za-z][\w.-]*(?:, [\w.-]+)?)\s+(?P<message>\S.*)$").ok()
 });
 static COUNT: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\(x(\d+) over ([^)]+)\)").ok());
@@ -116,6 +153,88 @@ fn is_events_header(text: &str) -> bool {
     words == ["Type", "Reason", "Age", "From", "Message"]
 }
 
+/// An event from the captures of [`DESCRIBE_ROW`] or [`LONE_ROW`], for the described pod.
+fn row_event(caps: &regex::Captures<'_>, pod: &DescribedPod) -> KubeEvent {
+    let get = |n: &str| caps.name(n).map_or("", |m| m.as_str()).to_owned();
+    let (age, count, over) = split_count(&get("age"));
+    let from = get("from");
+    // Before kubectl 1.19 (and in old docs) the From column is `kubelet, <node>`.
+    let (from, node) = match from.split_once(", ") {
+        Some((f, n)) => (f.to_owned(), Some(n.to_owned())),
+        None => (from, None),
+    };
+    KubeEvent {
+        event_type: get("type"),
+        reason: get("reason"),
+        count,
+        age,
+        over,
+        object: (!pod.name.is_empty()).then(|| format!("pod/{}", pod.name)),
+        namespace: pod.namespace.clone(),
+        from: Some(from),
+        node: node.or_else(|| pod.node.clone()),
+        message: get("message").trim_end().to_owned(),
+        ..KubeEvent::default()
+    }
+}
+
+fn row_unit(line: &Line) -> Unit {
+    Unit {
+        first: line.number,
+        last: line.number,
+        text: line.text.clone(),
+    }
+}
+
+/// Joins a wrapped message line to the row above it when it directly follows it.
+fn join_wrapped(row: &mut (Unit, KubeEvent), line: &Line) -> bool {
+    let t = line.text.trim();
+    let (unit, event) = row;
+    if t.is_empty() || t.starts_with("----") || unit.last + 1 != line.number {
+        return false;
+    }
+    event.message.push(' ');
+    event.message.push_str(t);
+    unit.last = line.number;
+    unit.text.push('\n');
+    unit.text.push_str(&line.text);
+    true
+}
+
+fn emit_rows(rows: Vec<(Unit, KubeEvent)>, sink: &mut Sink<'_>) {
+    for (unit, mut event) in rows {
+        enrich(&mut event);
+        sink.fact("events", unit.first, unit.last, &unit.text, &event);
+    }
+}
+
+/// Describe-style event rows pasted without their header (`Warning  FailedMount  74s  kubelet
+/// MountVolume.SetUp failed ...`), alone or among other text; a message wrapped onto indented
+/// lines is joined.
+pub fn parse_rows(lines: &[Line], sink: &mut Sink<'_>) {
+    let pod = DescribedPod::default();
+    let mut rows: Vec<(Unit, KubeEvent)> = Vec::new();
+    let mut open = false;
+    for line in lines {
+        if let Some(caps) = LONE_ROW.as_ref().and_then(|re| re.captures(&line.text)) {
+            rows.push((row_unit(line), row_event(&caps, &pod)));
+            open = true;
+            continue;
+        }
+        open = open
+            && line.text.starts_with([' ', '\t'])
+            && rows.last_mut().is_some_and(|row| join_wrapped(row, line));
+    }
+    emit_rows(rows, sink);
+}
+
+/// Which multi-line field of `kubectl describe pod` the indented lines continue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Multi {
+    Labels,
+    Tolerations,
+}
+
 /// Parses `kubectl describe pod` output.
 pub fn parse_describe(lines: &[Line], sink: &mut Sink<'_>) {
     let mut pod = DescribedPod {
@@ -124,8 +243,12 @@ pub fn parse_describe(lines: &[Line], sink: &mut Sink<'_>) {
     };
     let mut first_line = None;
     let mut section = Section::Fields;
+    let mut multi: Option<Multi> = None;
     let mut volumes = VolumeReader::default();
+    let mut containers = ContainerReader::default();
     let mut rows: Vec<(Unit, KubeEvent)> = Vec::new();
+    // Whether the last line was a row (or its wrapped message) outside the Events section.
+    let mut lone_open = false;
     for line in lines {
         let text = line.text.as_str();
         // A pasted Events block may lack both the pod header and the `Events:` line; its
@@ -135,10 +258,23 @@ pub fn parse_describe(lines: &[Line], sink: &mut Sink<'_>) {
             continue;
         }
         if section != Section::Events {
+            // A row pasted without its header (`kubectl describe pod | grep Warning`).
+            if let Some(caps) = LONE_ROW.as_ref().and_then(|re| re.captures(text)) {
+                rows.push((row_unit(line), row_event(&caps, &pod)));
+                lone_open = true;
+                continue;
+            }
+            lone_open = lone_open
+                && text.starts_with([' ', '\t'])
+                && rows.last_mut().is_some_and(|row| join_wrapped(row, line));
+            if lone_open {
+                continue;
+            }
             // An unindented `Key:` line starts a top-level field or section; everything indented
             // belongs to the section above it, so container names are never taken for volumes.
             if !text.starts_with([' ', '\t']) && !text.trim().is_empty() {
                 section = Section::Fields;
+                multi = None;
                 let field = |name: &str| {
                     text.strip_prefix(name)
                         .map(|v| v.trim().to_owned())
@@ -161,6 +297,14 @@ pub fn parse_describe(lines: &[Line], sink: &mut Sink<'_>) {
                     pod.service_account.get_or_insert(account);
                 } else if let Some(ip) = field("IP:") {
                     pod.ip.get_or_insert(ip);
+                } else if text.starts_with("Labels:") {
+                    multi = Some(Multi::Labels);
+                    add_label(&mut pod, field("Labels:").as_deref());
+                } else if text.starts_with("Tolerations:") {
+                    multi = Some(Multi::Tolerations);
+                    pod.tolerations.extend(field("Tolerations:"));
+                } else if text.starts_with("Containers:") {
+                    section = Section::Containers;
                 } else if text.starts_with("Volumes:") {
                     section = Section::Volumes;
                 } else if text.starts_with("Events:") {
@@ -168,57 +312,27 @@ pub fn parse_describe(lines: &[Line], sink: &mut Sink<'_>) {
                 }
                 continue;
             }
-            if section == Section::Volumes {
-                volumes.feed(text);
+            match (section, multi) {
+                (Section::Volumes, _) => volumes.feed(text),
+                (Section::Containers, _) => containers.feed(text),
+                (_, Some(Multi::Labels)) => add_label(&mut pod, Some(text.trim())),
+                (_, Some(Multi::Tolerations)) if !text.trim().is_empty() => {
+                    pod.tolerations.push(text.trim().to_owned());
+                }
+                _ => {}
             }
             continue;
         }
         if let Some(caps) = DESCRIBE_ROW.as_ref().and_then(|re| re.captures(text)) {
-            let get = |n: &str| caps.name(n).map_or("", |m| m.as_str()).to_owned();
-            let (age, count, over) = split_count(&get("age"));
-            let from = get("from");
-            let (from, node) = match from.split_once(", ") {
-                Some((f, n)) => (f.to_owned(), Some(n.to_owned())),
-                None => (from, None),
-            };
-            let event = KubeEvent {
-                event_type: get("type"),
-                reason: get("reason"),
-                count,
-                age,
-                over,
-                object: (!pod.name.is_empty()).then(|| format!("pod/{}", pod.name)),
-                namespace: pod.namespace.clone(),
-                from: Some(from),
-                node: node.or_else(|| pod.node.clone()),
-                message: get("message"),
-                ..KubeEvent::default()
-            };
-            rows.push((
-                Unit {
-                    first: line.number,
-                    last: line.number,
-                    text: text.to_owned(),
-                },
-                event,
-            ));
-        } else if let Some((unit, event)) = rows.last_mut() {
-            // A wrapped message continues on indented lines.
-            let t = text.trim();
-            if !t.is_empty() && !t.starts_with("----") && unit.last + 1 == line.number {
-                event.message.push(' ');
-                event.message.push_str(t);
-                unit.last = line.number;
-                unit.text.push('\n');
-                unit.text.push_str(text);
-            }
+            rows.push((row_unit(line), row_event(&caps, &pod)));
+        } else if let Some(row) = rows.last_mut() {
+            // A wrapped message continues on the following lines.
+            join_wrapped(row, line);
         }
     }
     pod.csi_volumes = volumes.finish();
-    for (unit, mut event) in rows {
-        enrich(&mut event);
-        sink.fact("events", unit.first, unit.last, &unit.text, &event);
-    }
+    pod.containers = containers.finish();
+    emit_rows(rows, sink);
     if let (Some(first), false) = (first_line, pod.name.is_empty()) {
         let last = lines.last().map_or(first, |l| l.number);
         sink.fact(
@@ -231,15 +345,95 @@ pub fn parse_describe(lines: &[Line], sink: &mut Sink<'_>) {
     }
 }
 
+/// Adds one `key=value` label line of `Labels:` (`<none>` and empty lines add nothing).
+fn add_label(pod: &mut DescribedPod, line: Option<&str>) {
+    let Some((key, value)) = line.and_then(|l| l.split_once('=')) else {
+        return;
+    };
+    if !key.is_empty() && !key.contains(' ') {
+        pod.labels
+            .get_or_insert_with(BTreeMap::new)
+            .insert(key.to_owned(), value.to_owned());
+    }
+}
+
 /// Where in `kubectl describe pod` output a line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Section {
-    /// Top-level fields and sections kvcsi does not read (Containers, Conditions, ...).
+    /// Top-level fields and sections kvcsi does not read (Conditions, ...).
     Fields,
+    /// The `Containers:` section.
+    Containers,
     /// The `Volumes:` section.
     Volumes,
     /// The `Events:` section.
     Events,
+}
+
+/// Reads the `Containers:` section: `  <name>:` starts a container; `    State:`,
+/// `    Last State:`, `    Ready:`, `    Restart Count:` and the `      Reason:` /
+/// `      Exit Code:` lines under a state describe it.
+#[derive(Debug, Default)]
+struct ContainerReader {
+    current: Option<DescribedContainer>,
+    /// Whether the detail lines belong to `Last State:` (else `State:`).
+    in_last: bool,
+    done: Vec<DescribedContainer>,
+}
+
+impl ContainerReader {
+    fn feed(&mut self, text: &str) {
+        if let Some(name) = volume_header(text) {
+            self.done.extend(self.current.take());
+            self.current = Some(DescribedContainer {
+                name,
+                ..DescribedContainer::default()
+            });
+            self.in_last = false;
+            return;
+        }
+        let Some(container) = self.current.as_mut() else {
+            return;
+        };
+        let t = text.trim();
+        let value = |name: &str| {
+            t.strip_prefix(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(state) = value("State:") {
+            self.in_last = false;
+            container.state = Some(state.to_ascii_lowercase());
+        } else if let Some(state) = value("Last State:") {
+            self.in_last = state != "<none>";
+        } else if let Some(ready) = value("Ready:") {
+            container.ready = match ready.as_str() {
+                "True" => Some(true),
+                "False" => Some(false),
+                _ => None,
+            };
+        } else if let Some(count) = value("Restart Count:") {
+            container.restart_count = count.parse().ok();
+        } else if let Some(reason) = value("Reason:") {
+            if self.in_last {
+                container.last_reason = Some(reason);
+            } else {
+                container.reason = Some(reason);
+            }
+        } else if let Some(code) = value("Exit Code:") {
+            if self.in_last {
+                container.last_exit_code = code.parse().ok();
+            }
+        } else if !text.starts_with("      ") {
+            // Any other field of the container ends the state block above it.
+            self.in_last = false;
+        }
+    }
+
+    fn finish(mut self) -> Vec<DescribedContainer> {
+        self.done.extend(self.current.take());
+        self.done
+    }
 }
 
 /// Reads the `Volumes:` section: `  <name>:` starts a volume, its indented lines describe it;
@@ -375,5 +569,89 @@ mod tests {
             (Some("42s".into()), 12, Some("8m56s".into()))
         );
         assert_eq!(split_count("3s"), (Some("3s".into()), 1, None));
+    }
+
+    // The article's cause-5 row, and cause 6 with its `vmss` node.
+    const CAUSE5: &str = "  Warning  FailedMount  42s (x12 over 8m56s)  kubelet, akswin000000  MountVolume.SetUp failed for volume \"secrets-store01-inline\" : kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: driver name secrets-store.csi.k8s.io not found in the list of registered CSI drivers";
+    const CAUSE6: &str = "Warning  FailedMount  85s (x10 over 5m35s)  kubelet, aks-default-28951543-vmss000000  MountVolume.SetUp failed for volume \"secrets-store01-inline\" : kubernetes.io/csi: mounter.SetupAt failed: rpc error: code = Unknown desc = failed to mount secrets store objects for pod default/nginx-secrets-store-inline-user-msi, err: failed to find provider binary azure, err: stat /etc/kubernetes/secrets-store-csi-providers/azure/provider-azure: no such file or directory";
+
+    fn check_old_from(event: &serde_json::Value, node: &str) {
+        assert_eq!(event["from"], "kubelet");
+        assert_eq!(event["node"], node);
+        assert!(event["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("MountVolume.SetUp failed"));
+    }
+
+    #[test]
+    fn old_from_column_under_a_header() {
+        let text = format!("Events:\n  Type     Reason       Age                   From                   Message\n  ----     ------       ----                  ----                   -------\n{CAUSE5}\n  {CAUSE6}\n");
+        let facts = crate::parse::test_facts(&text, parse_describe);
+        assert_eq!(facts.len(), 2);
+        check_old_from(&facts[0], "akswin000000");
+        assert_eq!(
+            (facts[0]["count"].as_u64(), facts[0]["over"].as_str()),
+            (Some(12), Some("8m56s"))
+        );
+        check_old_from(&facts[1], "aks-default-28951543-vmss000000");
+    }
+
+    #[test]
+    fn rows_without_a_header() {
+        for (text, node) in [
+            (CAUSE5, Some("akswin000000")),
+            (CAUSE6, Some("aks-default-28951543-vmss000000")),
+        ] {
+            for parser in [parse_rows, parse_describe] {
+                let facts = crate::parse::test_facts(text, parser);
+                assert_eq!(facts.len(), 1, "{text}");
+                check_old_from(&facts[0], node.unwrap());
+            }
+        }
+        let lone = "Warning  FailedMount  74s  kubelet  MountVolume.SetUp failed for volume \"secrets-store-inline\" : rpc error: code = Unknown desc = failed to mount secrets store objects for pod default/busybox, err: rpc error: code = Unknown desc = failed to mount objects,\n    error: failed to get objectType:secret, objectName:db-pass, objectVersion::\nnot part of it\n";
+        let facts = crate::parse::test_facts(lone, parse_rows);
+        assert_eq!(facts.len(), 1);
+        let e = &facts[0];
+        assert_eq!(
+            (e["from"].as_str(), e["age"].as_str()),
+            (Some("kubelet"), Some("74s"))
+        );
+        assert!(e.get("node").is_none());
+        assert!(e["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("objectName:db-pass, objectVersion::"));
+        assert_eq!(e["mount_pod"], "default/busybox");
+        // Prose that starts with `Warning` is no row.
+        assert!(
+            crate::parse::test_facts("Warning  Something happened here  today", parse_rows)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn describe_labels_tolerations_containers() {
+        let text = "Name:             app-7f6d8c9b5-kt2wq\nNamespace:        shop\nService Account:  shop-sa\nLabels:           app=app\n                  pod-template-hash=7f6d8c9b5\nAnnotations:      <none>\nContainers:\n  app:\n    Image:          registry.example/app:1\n    State:          Waiting\n      Reason:       CrashLoopBackOff\n    Last State:     Terminated\n      Reason:       Error\n      Exit Code:    1\n    Ready:          False\n    Restart Count:  7\n  sidecar:\n    State:          Running\n      Started:      Sat, 22 Nov 2025 04:10:55 +0000\n    Ready:          True\n    Restart Count:  0\nTolerations:      node.kubernetes.io/not-ready:NoExecute op=Exists for 300s\n                  node.kubernetes.io/unreachable:NoExecute op=Exists for 300s\nEvents:           <none>\n";
+        let facts = crate::parse::test_facts(text, parse_describe);
+        let pod = &facts[0];
+        assert_eq!(pod["service_account"], "shop-sa");
+        assert_eq!(
+            pod["labels"],
+            serde_json::json!({"app": "app", "pod-template-hash": "7f6d8c9b5"})
+        );
+        assert_eq!(pod["tolerations"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            pod["containers"],
+            serde_json::json!([
+                {"name": "app", "ready": false, "restart_count": 7, "state": "waiting", "reason": "CrashLoopBackOff", "last_exit_code": 1, "last_reason": "Error"},
+                {"name": "sidecar", "ready": true, "restart_count": 0, "state": "running"}
+            ])
+        );
+        let none = crate::parse::test_facts(
+            "Name:   x\nLabels: <none>\nTolerations:  <none>\n",
+            parse_describe,
+        );
+        assert!(none[0].get("labels").is_none());
     }
 }

@@ -37,11 +37,15 @@ pub const LITERALS: &[&str] = &[
     "no such host",
     "i/o timeout",
     "context deadline exceeded",
+    "reset by peer",
+    "forcibly closed by the remote host",
+    "TLS handshake timeout",
+    "x509: ",
 ];
 
 /// Confirms a candidate line really carries an error: successful statuses (`StatusCode=200`,
 /// common in info lines) are decoys of the literal prefilter and must stay cheap to reject.
-pub const CONFIRM: &str = r#"StatusCode=(?:0\b|[3-5]\d\d)|Status=[3-5]\d\d|Status Code = '?[3-5]|RESPONSE [3-5]\d\d|ERROR CODE|AADSTS\d|AKV1\d|InnerError|\\?"code\\?"\s*:|Identity not found|nmi response failed|error_description|no such host|i/o timeout|context deadline exceeded"#;
+pub const CONFIRM: &str = r#"StatusCode=(?:0\b|[3-5]\d\d)|Status=[3-5]\d\d|Status Code = '?[3-5]|RESPONSE [3-5]\d\d|ERROR CODE|AADSTS\d|AKV1\d|InnerError|\\?"code\\?"\s*:|Identity not found|nmi response failed|error_description|no such host|i/o timeout|context deadline exceeded|reset by peer|forcibly closed by the remote host|TLS handshake timeout|x509: "#;
 
 /// The fields of a `kv_errors` fact.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -75,7 +79,7 @@ pub struct KvError {
     /// `error_description` / Entra message, shortened.
     pub description: Option<String>,
     /// The transport failure behind a status-less error: `deadline`, `canceled`, `no-such-host`,
-    /// `timeout`, `refused`, `tls`.
+    /// `timeout`, `refused`, `reset`, `tls`.
     pub network: Option<&'static str>,
     /// The host the transport failure was about.
     pub network_host: Option<String>,
@@ -106,7 +110,9 @@ regex!(JSON_CODE, r#"\\?"code\\?"\s*:\s*\\?"(\w+)"#);
 regex!(JSON_ERROR, r#"\\?"error\\?"\s*:\s*\\?"(\w+)\\?""#);
 regex!(AADSTS, r"AADSTS(\d{5,7})");
 regex!(AKV, r"AKV(\d{5})");
-regex!(OBJECT, r"objectType:\s*(\w*),\s*objectName:\s*([^,\s]*)");
+// The article prints `objectName: :<name>` (and some pastes `objectName::<name>`): colons before
+// the name are not part of it.
+regex!(OBJECT, r"objectType:\s*(\w*),\s*objectName:[\s:]*([^,\s]*)");
 regex!(
     VAULT_URL,
     r"https?://([a-z0-9-]{1,64})\.(vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)|managedhsm\.azure\.net)"
@@ -138,7 +144,7 @@ regex!(
 );
 regex!(
     DIAL,
-    r"dial tcp (?:[\d.]+|\[[0-9a-f:]+\]|[\w.-]+)?:?\d*: (?:i/o timeout|connect: connection refused|connectex)"
+    r"dial tcp(?: (?:[\d.]+|\[[0-9a-f:]+\]|[\w.-]+):?\d*)?: (?:i/o timeout|connect: connection refused|connectex)"
 );
 regex!(
     DIAL_HOST,
@@ -255,12 +261,24 @@ pub fn extract(text: &str) -> Option<KvError> {
             "timeout"
         });
         error.network_host = first(&DIAL_HOST, text);
+    } else if text.contains("connection reset by peer")
+        || text.contains("forcibly closed by the remote host")
+    {
+        // `read tcp 10.224.0.4:51234->20.1.2.3:443: read: connection reset by peer`; Windows
+        // (`wsarecv: An existing connection was forcibly closed by the remote host.`).
+        error.network = Some("reset");
+        error.network_host = first(&DIAL_HOST, text);
+    } else if text.contains("TLS handshake timeout") {
+        // `net/http: TLS handshake timeout`: connected, but the handshake never finished.
+        error.network = Some("timeout");
+        error.network_host = first(&DIAL_HOST, text);
     } else if text.contains("context deadline exceeded") {
         error.network = Some("deadline");
     } else if text.contains("context canceled") {
         error.network = Some("canceled");
     } else if text.contains("x509:") || text.contains("tls: ") {
         error.network = Some("tls");
+        error.network_host = first(&DIAL_HOST, text);
     }
     error.service = if nmi.is_some() || text.contains("localhost:2579") || text.contains(":2579:") {
         Some("nmi")
@@ -362,5 +380,53 @@ mod tests {
         assert_eq!(e.code.as_deref(), Some("SecretNotFound"));
         let e = extract(r#"Status=403 Code="Forbidden" Message="The user, group or application 'appid=a;oid=b;iss=c' does not have secrets get permission on key vault 'kv-prod;location=eastus'." InnerError={"code":"AccessDenied"}"#).unwrap();
         assert_eq!(e.vault.as_deref(), Some("kv-prod"));
+    }
+
+    fn network(text: &str) -> (Option<&'static str>, Option<String>) {
+        let e = extract(text).unwrap();
+        (e.network, e.network_host)
+    }
+
+    #[test]
+    fn network_kinds() {
+        // Provider #186: the token request of service principal mode, no address in the dial.
+        let adal = "failed to get objectType:secret, objectName:s, objectVersion:: azure.BearerAuthorizer#WithAuthorization: Failed to refresh the Token for request to https://kv.vault.azure.net/secrets/s/?api-version=2016-10-01: StatusCode=0 -- Original Error: adal: Failed to execute the refresh request. Error = 'Post https://login.microsoftonline.com/t/oauth2/token?api-version=1.0: dial tcp: i/o timeout'";
+        assert_eq!(
+            network(adal),
+            (Some("timeout"), Some("login.microsoftonline.com".into()))
+        );
+        let dial = r#"failed to mount objects, error: failed to get keyvault client: Get "https://kv.vault.azure.net/secrets/s": dial tcp 10.0.0.5:443: i/o timeout"#;
+        assert_eq!(
+            network(dial),
+            (Some("timeout"), Some("kv.vault.azure.net".into()))
+        );
+        let reset = r#"failed to get objectType:secret, objectName:s, objectVersion:: GET https://kv.vault.azure.net/secrets/s: Get "https://kv.vault.azure.net/secrets/s?api-version=7.4": read tcp 10.224.0.4:51234->10.1.2.5:443: read: connection reset by peer"#;
+        assert_eq!(network(reset).0, Some("reset"));
+        let bare_reset = "keyvault.BaseClient#GetSecret: Failure sending request: StatusCode=0 -- Original Error: connection reset by peer";
+        assert_eq!(network(bare_reset).0, Some("reset"));
+        let handshake = r#"keyvault.BaseClient#GetSecret: Failure sending request: StatusCode=0 -- Original Error: Get "https://kv.vault.azure.net/secrets/s?api-version=2016-10-01": net/http: TLS handshake timeout"#;
+        assert_eq!(
+            network(handshake),
+            (Some("timeout"), Some("kv.vault.azure.net".into()))
+        );
+        let x509 = r#"keyvault.BaseClient#GetSecret: Failure sending request: StatusCode=0 -- Original Error: Get "https://kv.vault.azure.net/secrets/s?api-version=2016-10-01": x509: certificate signed by unknown authority"#;
+        assert_eq!(network(x509).0, Some("tls"));
+        // The existing kinds stay as they were.
+        let refused = r#"failed to mount objects: Get "http://localhost:2579/host/token/?resource=https://vault.azure.net": dial tcp 127.0.0.1:2579: connect: connection refused"#;
+        assert_eq!(network(refused).0, Some("refused"));
+        let deadline = "keyvault.BaseClient#GetSecret: Failure sending request: StatusCode=0 -- Original Error: context deadline exceeded";
+        assert_eq!(network(deadline).0, Some("deadline"));
+    }
+
+    #[test]
+    fn article_object_name_quirk() {
+        // The article's cause-3 sample prints `objectName: :<name>`; pastes also show `::`.
+        for text in [
+            "error: failed to get objectType:secret, objectName: :db-pass, objectVersion:: keyvault.BaseClient#GetSecret: Failure responding to request: StatusCode=403",
+            "error: failed to get objectType:secret, objectName::db-pass, objectVersion:: keyvault.BaseClient#GetSecret: Failure responding to request: StatusCode=403",
+            "error: failed to get objectType:secret, objectName:db-pass, objectVersion:: keyvault.BaseClient#GetSecret: Failure responding to request: StatusCode=403",
+        ] {
+            assert_eq!(extract(text).unwrap().object_name.as_deref(), Some("db-pass"));
+        }
     }
 }

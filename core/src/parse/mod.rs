@@ -306,7 +306,9 @@ pub fn parse_segment(
                 );
             }
         }
-        _ => {}
+        // `Warning  FailedMount  74s  kubelet  MountVolume.SetUp failed ...` pasted without the
+        // events header (alone, or after log lines) carries no signal of its own.
+        SegmentKind::Text | SegmentKind::Log => events::parse_rows(seg_lines, sink),
     }
 }
 
