@@ -1,5 +1,6 @@
-//! Embeds the built-in rules (`rules/<id>/rule.rhai`) and their fixtures into the core, so every
-//! surface (CLI, WASM, Python) carries the same rules without reading files at run time.
+//! Embeds the built-in rules (`rules/<id>/rule.rhai`), their fixtures and the rule libraries
+//! (`rules/lib/<name>.rhai`) into the core, so every surface (CLI, WASM, Python) carries the same
+//! rules without reading files at run time.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -64,6 +65,26 @@ fn main() {
     }
     rules.push_str("];\n");
     fixtures.push_str("];\n");
+    let mut libraries = String::from("/// (name, file, source) of every built-in rule library, in name order.\npub const LIBRARIES: &[(&str, &str, &str)] = &[\n");
+    let lib_dir = rules_dir.join("lib");
+    let mut files = Vec::new();
+    files_under(&lib_dir, &mut files);
+    let is_library = |f: &&PathBuf| {
+        f.parent() == Some(lib_dir.as_path()) && f.extension().is_some_and(|e| e == "rhai")
+    };
+    for file in files.iter().filter(is_library) {
+        println!("cargo:rerun-if-changed={}", file.display());
+        let name = file
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let _ = writeln!(
+            libraries,
+            "    ({name:?}, \"rules/lib/{name}.rhai\", include_str!({:?})),",
+            file.display().to_string()
+        );
+    }
+    libraries.push_str("];\n");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_default()).join("builtin_rules.rs");
-    let _ = fs::write(out, format!("{rules}\n{fixtures}"));
+    let _ = fs::write(out, format!("{rules}\n{fixtures}\n{libraries}"));
 }

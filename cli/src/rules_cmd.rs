@@ -106,6 +106,9 @@ pub fn run(command: RulesCommand) -> Result<u8> {
             if !rule.meta.supersedes.is_empty() {
                 writeln!(out, "supersedes: {}", rule.meta.supersedes.join(", "))?;
             }
+            if !rule.meta.libraries.is_empty() {
+                writeln!(out, "libraries: {}", rule.meta.libraries.join(", "))?;
+            }
             for (name, p) in &rule.meta.patterns {
                 writeln!(
                     out,

@@ -29,6 +29,7 @@ pub const FIELDS: &[&str] = &[
     "text",
     "commands",
     "tags",
+    "libraries",
 ];
 
 /// Languages a rule's texts may be written in.
@@ -82,6 +83,9 @@ pub struct RuleMeta {
     /// Free-form tags.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Rule libraries (`rules/lib/<name>.rhai`) whose functions the rule calls.
+    #[serde(default)]
+    pub libraries: Vec<String>,
 }
 
 impl RuleMeta {
@@ -388,6 +392,22 @@ fn validate(value: &Dynamic, check_regexes: bool) -> Result<RuleMeta, Problem> {
     let supersedes = list("supersedes")?;
     let references = list("references")?;
     let tags = list("tags")?;
+    let libraries = list("libraries")?;
+    let known = super::library::library_names();
+    if let Some(unknown) = libraries.iter().find(|l| !known.contains(&l.as_str())) {
+        let hint = match suggest(unknown, &known) {
+            Some(s) => format!(
+                "did you mean \"{s}\"? The libraries are: {}",
+                known.join(", ")
+            ),
+            None => format!("the libraries are: {}", known.join(", ")),
+        };
+        return Err(problem(
+            &["libraries", unknown.as_str()],
+            format!("libraries names an unknown library \"{unknown}\""),
+            hint,
+        ));
+    }
 
     let mut patterns = BTreeMap::new();
     if let Some(value) = field("patterns") {
@@ -504,16 +524,15 @@ fn validate(value: &Dynamic, check_regexes: bool) -> Result<RuleMeta, Problem> {
         text,
         commands,
         tags,
+        libraries,
     })
 }
 
-/// Runs `meta()` and validates what it returns.
-pub fn load(
+fn call_meta(
     engine: &Engine,
     limits: &ScriptLimits,
     ast: &AST,
-    source: &RuleSource,
-) -> Result<RuleMeta, RuleError> {
+) -> Result<Dynamic, Box<rhai::EvalAltResult>> {
     let (result, _) = sandbox::guarded(limits, Vec::new(), || {
         let mut scope = Scope::new();
         engine.call_fn_with_options::<Dynamic>(
@@ -524,6 +543,42 @@ pub fn load(
             (),
         )
     });
+    result
+}
+
+fn function_not_found(error: &rhai::EvalAltResult) -> bool {
+    match error {
+        rhai::EvalAltResult::ErrorFunctionNotFound(..) => true,
+        rhai::EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => function_not_found(inner),
+        _ => false,
+    }
+}
+
+/// Runs `meta()` and validates what it returns.
+///
+/// `meta()` may call functions of the libraries the rule declares, which are not merged in
+/// before the declaration is read: when it fails for want of a function, it is run once with
+/// every library to read `libraries`, then again with those the rule declares.
+pub(crate) fn load(
+    engine: &Engine,
+    limits: &ScriptLimits,
+    ast: &AST,
+    source: &RuleSource,
+    libraries: &mut super::library::Libraries,
+) -> Result<RuleMeta, RuleError> {
+    let mut result = call_meta(engine, limits, ast);
+    if result.as_ref().is_err_and(|e| function_not_found(e)) {
+        let declared = libraries
+            .link_all(ast)
+            .and_then(|all| call_meta(engine, limits, &all).ok())
+            .and_then(|value| validate(&value, false).ok())
+            .map(|probe| probe.libraries)
+            .filter(|declared| !declared.is_empty());
+        if let Some(declared) = declared {
+            let linked = libraries.link_rule(&declared, ast.clone(), &source.file)?;
+            result = call_meta(engine, limits, &linked);
+        }
+    }
     let value = result.map_err(|e| {
         let (diagnostic, code) = super::run::failure("meta()", &e, limits, &source.file);
         let position = e.position();

@@ -8,11 +8,13 @@
 mod definitions;
 pub mod fixtures;
 mod host;
+mod library;
 mod meta;
 mod run;
 pub mod sandbox;
 
 pub use definitions::definitions;
+pub use library::library_names;
 pub use meta::{check_regexes, lint_warnings, PatternDecl, RuleMeta, Texts, FIELDS, LANGS};
 pub use run::{
     limit_name, run as run_rule, Outcome, RawFinding, RawRequest, RuleResult, MAX_RESULTS,
@@ -113,8 +115,9 @@ impl RuleSet {
     /// (a user rule overriding a built-in); errors are collected, never fatal.
     pub fn load(engine: &Engine, limits: &ScriptLimits, sources: Vec<RuleSource>) -> Self {
         let mut set = RuleSet::default();
+        let mut libraries = library::Libraries::new(engine);
         for source in sources {
-            match compile(engine, limits, source) {
+            match compile(engine, limits, source, &mut libraries) {
                 Ok(rule) => set.insert(rule),
                 Err(error) => set.errors.push(error),
             }
@@ -242,7 +245,12 @@ pub fn lint(sources: Vec<RuleSource>, limits: &ScriptLimits) -> Vec<Lint> {
         .collect()
 }
 
-fn compile(engine: &Engine, limits: &ScriptLimits, source: RuleSource) -> Result<Rule, RuleError> {
+fn compile(
+    engine: &Engine,
+    limits: &ScriptLimits,
+    source: RuleSource,
+    libraries: &mut library::Libraries,
+) -> Result<Rule, RuleError> {
     let error = |code: &'static str,
                  line: Option<usize>,
                  column: Option<usize>,
@@ -326,6 +334,7 @@ fn compile(engine: &Engine, limits: &ScriptLimits, source: RuleSource) -> Result
             Some("every rule defines `fn meta()` (its metadata) and `fn check(facts, matches)` (its logic)"),
         ));
     }
-    let meta = meta::load(engine, limits, &ast, &source)?;
+    let meta = meta::load(engine, limits, &ast, &source, libraries)?;
+    let ast = libraries.link_rule(&meta.libraries, ast, &source.file)?;
     Ok(Rule { meta, ast, source })
 }
