@@ -262,9 +262,9 @@ pub fn parse_segment(
             powershell::parse_test_net_connection(seg_lines, command, sink);
         }
         SegmentKind::Curl => curl::parse_curl(seg_lines, command, sink),
-        SegmentKind::Json => parse_json(seg_lines, sink),
-        SegmentKind::Yaml => parse_yaml(seg_lines, sink),
-        SegmentKind::Table => parse_table(seg_lines, sink),
+        SegmentKind::Json => parse_json(seg_lines, command, sink),
+        SegmentKind::Yaml => parse_yaml(seg_lines, command, sink),
+        SegmentKind::Table => parse_table(seg_lines, command, sink),
         SegmentKind::Command => {
             if let (Some(command), Some(line)) = (command, seg_lines.first()) {
                 let tool = command.split_whitespace().next().unwrap_or_default();
@@ -353,20 +353,45 @@ fn joined(lines: &[Line]) -> String {
         .join("\n")
 }
 
-fn parse_json(lines: &[Line], sink: &mut Sink<'_>) {
+/// The path an `az aks show --query <path>` selected, when it is a plain path
+/// (`addonProfiles.azureKeyvaultSecretsProvider`), not a projection.
+fn aks_query_path(command: Option<&str>) -> Option<Vec<&str>> {
+    let command = command?;
+    let mut words = command.split_whitespace();
+    if (words.next(), words.next(), words.next()) != (Some("az"), Some("aks"), Some("show")) {
+        return None;
+    }
+    let query = query_argument(command)?;
+    let path: Vec<&str> = query.split('.').collect();
+    path.iter()
+        .all(|p| {
+            p.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .then_some(path)
+}
+
+fn parse_json(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>) {
     let first = lines.first().map_or(1, |l| l.number);
     match json::parse(&joined(lines), first, sink.max_nesting) {
-        Ok(node) => objects::facts_of_document(&node, sink),
+        Ok(node) => match aks_query_path(command) {
+            Some(path) => objects::facts_of_aks_part(&node, &path, sink),
+            None => objects::facts_of_document(&node, sink),
+        },
         Err(error) => sink.diagnostic("json-invalid", format!("JSON from line {first} could not be read (line {}: {}); its lines were still scanned as text", error.line, error.message)),
     }
 }
 
-fn parse_yaml(lines: &[Line], sink: &mut Sink<'_>) {
+fn parse_yaml(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>) {
     let first = lines.first().map_or(1, |l| l.number);
+    let aks_path = aks_query_path(command);
     match yaml::parse(&joined(lines), first, sink.max_nesting) {
         Ok(documents) => {
             for document in &documents {
-                objects::facts_of_document(document, sink);
+                match &aks_path {
+                    Some(path) => objects::facts_of_aks_part(document, path, sink),
+                    None => objects::facts_of_document(document, sink),
+                }
             }
         }
         Err(error) => sink.diagnostic("yaml-invalid", format!("YAML from line {first} could not be read ({error}); its lines were still scanned as text")),
@@ -380,7 +405,38 @@ struct NotFound {
     name: String,
 }
 
-fn parse_table(lines: &[Line], sink: &mut Sink<'_>) {
+/// The custom resource a `kubectl get` lists, for tables whose columns alone do not say
+/// (`NAME  AGE`): `kubectl get secretproviderclass[es] [-A]` and the pod statuses.
+fn crd_table_kind(command: Option<&str>) -> Option<&'static str> {
+    let mut words = command?.split_whitespace();
+    if !matches!(words.next(), Some("kubectl" | "k")) || words.next() != Some("get") {
+        return None;
+    }
+    // The resource is any word after `get` (flags and their values may come first).
+    words.find_map(|word| {
+        let word = word.to_ascii_lowercase();
+        let resource = word.split('/').next().unwrap_or_default();
+        let resource = resource
+            .strip_suffix(".secrets-store.csi.x-k8s.io")
+            .unwrap_or(resource);
+        match resource {
+            // A table row has no parameters, and rule spc-invalid reads every `k8s_spcs` fact
+            // as a whole SecretProviderClass (no keyvaultName → "invalid"): the rows become
+            // facts once that rule skips `source: "table"`.
+            "secretproviderclass" | "secretproviderclasses" => SPC_TABLE_ROWS,
+            "secretproviderclasspodstatus" | "secretproviderclasspodstatuses" => {
+                Some("k8s_spc_statuses")
+            }
+            _ => None,
+        }
+    })
+}
+
+/// The fact kind of `kubectl get secretproviderclass` table rows (see [`crd_table_kind`]).
+const SPC_TABLE_ROWS: Option<&str> = None;
+
+fn parse_table(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>) {
+    let crd_kind = crd_table_kind(command);
     let mut columns: Vec<table::Column> = Vec::new();
     let mut kind: Option<&'static str> = None;
     for line in lines {
@@ -417,6 +473,8 @@ fn parse_table(lines: &[Line], sink: &mut Sink<'_>) {
                 Some("k8s_cluster_roles")
             } else if has("STATUS") && has("ROLES") {
                 Some("k8s_nodes")
+            } else if crd_kind.is_some() && has("NAME") && has("AGE") {
+                crd_kind
             } else {
                 None
             };
@@ -452,6 +510,9 @@ fn parse_table(lines: &[Line], sink: &mut Sink<'_>) {
                 "version": get("VERSION"), "internal_ip": get("INTERNAL-IP"),
                 "unschedulable": get("STATUS").map(|s| s.split(',').any(|p| p == "SchedulingDisabled")),
                 "ready": get("STATUS").map(|s| if s.split(',').any(|p| p == "Ready") { "True" } else { "False" }),
+            }),
+            "k8s_spcs" | "k8s_spc_statuses" => serde_json::json!({
+                "name": get("NAME"), "namespace": get("NAMESPACE"), "age": get("AGE"), "source": "table",
             }),
             "k8s_daemonsets" => serde_json::json!({
                 "name": get("NAME"), "namespace": get("NAMESPACE"), "desired": number("DESIRED"),

@@ -179,6 +179,37 @@ fn fact_of_object(node: &Node, sink: &mut Sink<'_>) {
     );
 }
 
+/// `az aks show --query <path> -o json|yaml` prints only the part of the cluster at `path`
+/// (`addonProfiles.azureKeyvaultSecretsProvider`, `httpProxyConfig`): it is read as that part of
+/// the cluster, so its fields are those `az aks show` gives, and `query` says it is a part.
+pub fn facts_of_aks_part(node: &Node, path: &[&str], sink: &mut Sink<'_>) {
+    let printed = node.to_value();
+    if !printed.is_object() {
+        return;
+    }
+    let mut value = printed.clone();
+    for key in path.iter().rev() {
+        let mut map = Map::new();
+        map.insert((*key).to_owned(), value);
+        value = Value::Object(map);
+    }
+    let mut fields = aks(&value);
+    // The part says nothing of the node pools: no pools is not "none".
+    if path.first() != Some(&"agentPoolProfiles") {
+        fields.remove("node_pools");
+        fields.remove("vnet_subnet_ids");
+    }
+    fields.insert("query".to_owned(), Value::String(path.join(".")));
+    fields.insert("raw".to_owned(), printed);
+    sink.fact(
+        "az_aks",
+        node.first,
+        node.last,
+        &format!("az aks show --query {}", path.join(".")),
+        &Value::Object(fields),
+    );
+}
+
 fn summary(v: &Value) -> String {
     // Kubernetes objects name their kind; Azure resources their type (an AKS cluster's `kind`
     // is a SKU such as `Base`).
@@ -499,6 +530,9 @@ fn aks(v: &Value) -> Map<String, Value> {
         "kubelet_object_id": text(v, &["identityProfile", "kubeletidentity", "objectId"]),
         "tenant_id": text(v, &["identity", "tenantId"]),
         "pod_identity_enabled": text(v, &["podIdentityProfile", "enabled"]),
+        "http_proxy": text(v, &["httpProxyConfig", "httpProxy"]),
+        "https_proxy": text(v, &["httpProxyConfig", "httpsProxy"]),
+        "no_proxy": text(v, &["httpProxyConfig", "noProxy"]),
         "vnet_subnet_ids": Value::Array(subnet_ids),
         "node_pools": node_pools,
     }))
