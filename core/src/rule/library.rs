@@ -156,6 +156,61 @@ mod tests {
         assert!(linked.iter_functions().any(|f| f.name == "other"));
     }
 
+    fn load(text: &str) -> super::super::RuleSet {
+        let limits = ScriptLimits::default();
+        let engine = super::super::sandbox::engine(&limits);
+        let source = super::super::RuleSource::user("mine.rhai", text);
+        super::super::RuleSet::load(&engine, &limits, vec![source])
+    }
+
+    #[test]
+    fn a_user_rule_calls_library_functions_in_meta_and_check() {
+        let set = load(
+            r#"fn meta() {
+                let en = #{ title: "t", message: "m" };
+                en += common_text_en();
+                #{ api_version: 1, id: "mine", severity: "info", needs: ["events"],
+                   libraries: ["pod-failures"], text: #{ en: en } }
+            }
+            fn check(facts, matches) { [pass(`${age_secs("2m1s")}`)] }"#,
+        );
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        let rule = &set.rules[0];
+        assert_eq!(rule.meta.libraries, ["pod-failures"]);
+        assert!(rule.meta.text("en", "req_pods").is_some());
+        assert!(rule.ast.iter_functions().any(|f| f.name == "age_secs"));
+    }
+
+    #[test]
+    fn an_unknown_library_is_invalid_metadata_with_the_list() {
+        let set = load(
+            r#"fn meta() { #{ api_version: 1, id: "mine", severity: "info",
+                libraries: ["pod-failure"], text: #{ en: #{ title: "t", message: "m" } } } }
+            fn check(facts, matches) { [] }"#,
+        );
+        let error = &set.errors[0];
+        assert_eq!(error.code, "rule-meta-invalid");
+        assert!(error.message.contains("pod-failure"), "{}", error.message);
+        let hint = error.hint.as_deref().unwrap();
+        assert!(hint.contains("did you mean \"pod-failures\""), "{hint}");
+        assert!(hint.contains("access-incidents"), "{hint}");
+    }
+
+    #[test]
+    fn without_the_declaration_a_library_function_is_missing() {
+        let set = load(
+            r#"fn meta() { #{ api_version: 1, id: "mine", severity: "info", needs: ["events"],
+                text: #{ en: #{ title: "t", message: "m" } } } }
+            fn check(facts, matches) { [pass(`${age_secs("2m")}`)] }"#,
+        );
+        assert!(set.errors.is_empty());
+        assert!(set.rules[0].meta.libraries.is_empty());
+        assert!(!set.rules[0]
+            .ast
+            .iter_functions()
+            .any(|f| f.name == "age_secs"));
+    }
+
     #[test]
     fn each_library_is_compiled_once() {
         let engine = super::super::sandbox::engine(&ScriptLimits::default());
