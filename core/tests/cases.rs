@@ -13,14 +13,21 @@ fn cases_dir() -> PathBuf {
 }
 
 fn read_files(dir: &Path, prefix: &str, out: &mut Vec<Evidence>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if name == "expected.json" || name.starts_with('.') {
             continue;
         }
-        let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
         if path.is_dir() {
             read_files(&path, &rel, out);
         } else {
@@ -33,7 +40,8 @@ fn read_files(dir: &Path, prefix: &str, out: &mut Vec<Evidence>) {
 pub fn load(dir: &Path) -> (Vec<Evidence>, Value) {
     let mut evidence = Vec::new();
     read_files(dir, "", &mut evidence);
-    let expected: Value = serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
     (evidence, expected)
 }
 
@@ -49,7 +57,16 @@ fn check_case(engine: &Engine, dir: &Path) -> Vec<String> {
         .collect();
     let wanted: Vec<(String, String)> = expected["findings"]
         .as_array()
-        .map(|a| a.iter().map(|f| (f["rule"].as_str().unwrap_or("").to_owned(), f["severity"].as_str().unwrap_or("error").to_owned())).collect())
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (
+                        f["rule"].as_str().unwrap_or("").to_owned(),
+                        f["severity"].as_str().unwrap_or("error").to_owned(),
+                    )
+                })
+                .collect()
+        })
         .unwrap_or_default();
     for want in &wanted {
         if !alarms.contains(want) {
@@ -63,16 +80,33 @@ fn check_case(engine: &Engine, dir: &Path) -> Vec<String> {
     }
     if let (Some(first), Some(got)) = (wanted.first(), alarms.first()) {
         if problems.is_empty() && first != got {
-            problems.push(format!("root cause {} should come first, got {}", first.0, got.0));
+            problems.push(format!(
+                "root cause {} should come first, got {}",
+                first.0, got.0
+            ));
         }
     }
-    for absent in expected["absent"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+    for absent in expected["absent"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
         if alarms.iter().any(|(r, _)| r == absent) {
             problems.push(format!("{absent} must be absent"));
         }
     }
-    for d in report.diagnostics.iter().filter(|d| d.code.starts_with("rule-")) {
-        problems.push(format!("rule diagnostic [{}] {}: {}", d.code, d.rule.as_deref().unwrap_or(""), d.message));
+    for d in report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.starts_with("rule-"))
+    {
+        problems.push(format!(
+            "rule diagnostic [{}] {}: {}",
+            d.code,
+            d.rule.as_deref().unwrap_or(""),
+            d.message
+        ));
     }
     problems
 }
@@ -80,7 +114,11 @@ fn check_case(engine: &Engine, dir: &Path) -> Vec<String> {
 #[test]
 fn every_case_gives_the_expected_findings() {
     let engine = Engine::builtin().expect("built-in rules load");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.join("expected.json").is_file()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("expected.json").is_file())
+        .collect();
     dirs.sort();
     let only = std::env::var("KVCSI_CASE").ok();
     let mut failures = Vec::new();
@@ -97,5 +135,10 @@ fn every_case_gives_the_expected_findings() {
         }
     }
     assert!(ran > 0, "no case ran");
-    assert!(failures.is_empty(), "{} of {ran} cases failed:\n  {}", failures.len(), failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} cases failed:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
 }

@@ -22,7 +22,11 @@ fn evidence_of(dir: &Path) -> Vec<Evidence> {
             if path.is_dir() {
                 stack.push(path);
             } else if path.file_name().unwrap() != "expected.json" {
-                let name = path.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.push(Evidence::new(name, std::fs::read(&path).unwrap()));
             }
         }
@@ -33,7 +37,10 @@ fn evidence_of(dir: &Path) -> Vec<Evidence> {
 
 #[test]
 fn every_report_matches_the_schema() {
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(root().join("docs/report.schema.json")).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("docs/report.schema.json")).unwrap(),
+    )
+    .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     let engine = Engine::builtin().expect("built-in rules load");
     let mut inputs: Vec<(String, Vec<Evidence>)> = Vec::new();
@@ -46,11 +53,17 @@ fn every_report_matches_the_schema() {
             }
         }
     }
-    inputs.push(("examples/private-endpoint".into(), evidence_of(&root().join("examples/private-endpoint"))));
+    inputs.push((
+        "examples/private-endpoint".into(),
+        evidence_of(&root().join("examples/private-endpoint")),
+    ));
     for rule in &engine.rules().rules {
         let (set, _, _) = fixtures::group(fixtures::builtin(&rule.meta.id));
         for fixture in set {
-            inputs.push((format!("{}:{}", rule.meta.id, fixture.name), fixture.evidence));
+            inputs.push((
+                format!("{}:{}", rule.meta.id, fixture.name),
+                fixture.evidence,
+            ));
         }
     }
     inputs.push(("empty".into(), vec![]));
@@ -59,12 +72,27 @@ fn every_report_matches_the_schema() {
     let mut failures = Vec::new();
     for (name, evidence) in &inputs {
         for (lang, redact) in [(Lang::En, true), (Lang::Ja, false)] {
-            let report = engine.check(evidence, &Options { lang, redact, ..Options::default() });
+            let report = engine.check(
+                evidence,
+                &Options {
+                    lang,
+                    redact,
+                    ..Options::default()
+                },
+            );
             let json: Value = serde_json::from_str(&report.to_json()).unwrap();
             for error in validator.iter_errors(&json) {
-                failures.push(format!("{name} ({lang:?}): {error} at {}", error.instance_path()));
+                failures.push(format!(
+                    "{name} ({lang:?}): {error} at {}",
+                    error.instance_path()
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} schema violations:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} schema violations:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -9,9 +9,23 @@ use std::path::Path;
 
 fn example() -> Vec<Evidence> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/private-endpoint");
-    let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     names.sort();
-    names.into_iter().map(|p| Evidence::new(format!("private-endpoint/{}", p.file_name().unwrap().to_string_lossy()), std::fs::read(&p).unwrap())).collect()
+    names
+        .into_iter()
+        .map(|p| {
+            Evidence::new(
+                format!(
+                    "private-endpoint/{}",
+                    p.file_name().unwrap().to_string_lossy()
+                ),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -27,7 +41,10 @@ fn chunk_size_does_not_change_the_report() {
         while offset < longest {
             for e in &evidence {
                 if offset < e.bytes.len() {
-                    session.feed(&e.name, &e.bytes[offset..(offset + chunk).min(e.bytes.len())]);
+                    session.feed(
+                        &e.name,
+                        &e.bytes[offset..(offset + chunk).min(e.bytes.len())],
+                    );
                 }
             }
             offset += chunk;
@@ -42,7 +59,10 @@ fn file_order_does_not_change_the_report() {
     let mut evidence = example();
     let forward = engine.check(&evidence, &Options::default()).to_json();
     evidence.reverse();
-    assert_eq!(engine.check(&evidence, &Options::default()).to_json(), forward);
+    assert_eq!(
+        engine.check(&evidence, &Options::default()).to_json(),
+        forward
+    );
 }
 
 #[test]
@@ -53,19 +73,40 @@ fn crlf_and_colour_do_not_change_findings() {
         .into_iter()
         .map(|e| {
             let text = String::from_utf8(e.bytes).unwrap();
-            let crlf = text.lines().map(|l| if l.starts_with("Events:") { format!("\x1b[1m{l}\x1b[0m") } else { l.to_owned() }).collect::<Vec<_>>().join("\r\n");
+            let crlf = text
+                .lines()
+                .map(|l| {
+                    if l.starts_with("Events:") {
+                        format!("\x1b[1m{l}\x1b[0m")
+                    } else {
+                        l.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\r\n");
             Evidence::new(e.name, crlf)
         })
         .collect();
     let report = engine.check(&decorated, &Options::default());
-    let rules = |r: &kvcsi_core::Report| r.findings.iter().map(|f| (f.rule.clone(), f.severity)).collect::<Vec<_>>();
+    let rules = |r: &kvcsi_core::Report| {
+        r.findings
+            .iter()
+            .map(|f| (f.rule.clone(), f.severity))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(rules(&report), rules(&plain));
 }
 
 /// Peak resident memory of this process, from /proc (Linux only).
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 /// Feeds `total` bytes of realistic provider log through one session in 1 MiB chunks.
@@ -99,6 +140,9 @@ fn memory_stays_flat_for_a_gigabyte() {
     assert!(large.stats.candidate_lines > small.stats.candidate_lines * 9);
     let growth = after_large.saturating_sub(after_small);
     eprintln!("peak RSS after 100 MiB: {after_small} KiB; after 1 GiB: {after_large} KiB; growth {growth} KiB");
-    assert!(growth < 8 * 1024, "memory grew by {growth} KiB between 100 MiB and 1 GiB");
+    assert!(
+        growth < 8 * 1024,
+        "memory grew by {growth} KiB between 100 MiB and 1 GiB"
+    );
     assert!(after_large < 128 * 1024, "peak RSS {after_large} KiB");
 }
