@@ -73,7 +73,8 @@ pub fn with_engine<T>(builtin: bool, rules: &[RuleSource], f: impl FnOnce(&Engin
 }
 
 /// Engines kept (the default one and one per custom rule set a session used).
-pub fn kept() -> usize {
+#[cfg(test)]
+fn kept() -> usize {
     ENGINES.with(|cell| cell.borrow().len())
 }
 

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Reports kept at most, should the environment lack `FinalizationRegistry`: the oldest go.
+/// Reports kept at most when the environment lacks `FinalizationRegistry` (so nothing tells
+/// when a report object is gone): beyond it the oldest can no longer be re-rendered.
 const MAX_KEPT: usize = 256;
 
 thread_local! {
@@ -51,10 +52,11 @@ pub fn to_js(report: Report) -> Result<JsValue, JsValue> {
         n.set(id.wrapping_add(1).max(1));
         id
     });
+    let collected = FINALIZER.with(Option::is_some);
     REPORTS.with(|r| {
         let mut reports = r.borrow_mut();
         reports.insert(id, report);
-        while reports.len() > MAX_KEPT {
+        while !collected && reports.len() > MAX_KEPT {
             reports.pop_first();
         }
     });
