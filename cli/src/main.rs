@@ -148,19 +148,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// The suppression files of a check: `--suppress` files, then `.kvcsi-ignore` in the current
+/// folder (read implicitly by the CLI only, never by the Python or browser surfaces).
 fn suppressions(args: &CheckArgs) -> Result<SuppressionList> {
-    let mut list = SuppressionList::default();
     let mut files: Vec<String> = args.suppress.clone();
     if std::path::Path::new(".kvcsi-ignore").is_file() {
         files.push(".kvcsi-ignore".to_owned());
     }
-    for file in files {
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading suppression file {file}"))?;
-        list.entries
-            .extend(SuppressionList::parse(&file, &text)?.entries);
-    }
-    Ok(list)
+    Ok(fs::suppressions(&files)?)
 }
 
 fn check(args: CheckArgs) -> Result<u8> {
