@@ -53,6 +53,7 @@ pub struct EngineBuilder {
     user: Vec<RuleSource>,
     input_limits: InputLimits,
     script_limits: ScriptLimits,
+    scan_threads: usize,
 }
 
 impl Default for EngineBuilder {
@@ -62,8 +63,22 @@ impl Default for EngineBuilder {
             user: Vec::new(),
             input_limits: InputLimits::default(),
             script_limits: ScriptLimits::default(),
+            scan_threads: default_scan_threads(),
         }
     }
+}
+
+/// Two scan threads where the machine has two cores (the scan is the only part worth
+/// splitting); `KVCSI_THREADS=1` forces one, for measuring. wasm32 has no threads.
+fn default_scan_threads() -> usize {
+    if cfg!(target_arch = "wasm32") {
+        return 1;
+    }
+    let forced = std::env::var("KVCSI_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    forced.unwrap_or(cores).clamp(1, 2)
 }
 
 impl EngineBuilder {
@@ -94,6 +109,17 @@ impl EngineBuilder {
     /// Script limits.
     pub fn script_limits(mut self, limits: ScriptLimits) -> Self {
         self.script_limits = limits;
+        self
+    }
+
+    /// Threads a large block is scanned with: 1 or 2 (default: 2 on a machine with two cores,
+    /// or `KVCSI_THREADS`). Reports do not depend on it.
+    pub fn scan_threads(mut self, threads: usize) -> Self {
+        self.scan_threads = if cfg!(target_arch = "wasm32") {
+            1
+        } else {
+            threads.clamp(1, 2)
+        };
         self
     }
 
@@ -155,6 +181,7 @@ impl EngineBuilder {
             rules,
             matcher,
             roles,
+            scan_threads: self.scan_threads,
             matcher_error,
             input_limits: self.input_limits,
             script_limits: self.script_limits,
@@ -175,6 +202,8 @@ pub struct Engine {
     matcher: Matcher,
     /// What each confirm group of the matcher feeds (Key Vault errors, rule matches).
     roles: GroupRoles,
+    /// Threads a large block is scanned with (1 or 2).
+    scan_threads: usize,
     matcher_error: Option<String>,
     input_limits: InputLimits,
     script_limits: ScriptLimits,
@@ -327,13 +356,84 @@ pub struct Session<'e> {
     scan: ScanState,
 }
 
-/// Buffers of the block scan, reused across blocks so a scan allocates nothing per line.
-#[derive(Debug)]
+/// Buffers of the block scan, reused across blocks so a scan allocates nothing per line: one
+/// part per scan thread.
+#[derive(Debug, Default)]
 struct ScanState {
+    parts: Vec<ScanPart>,
+}
+
+/// What one scan thread works in.
+#[derive(Debug)]
+struct ScanPart {
     scratch: ScanScratch,
     summary: Summary,
     confirmed: Vec<GroupId>,
     groups: Vec<GroupId>,
+}
+
+impl ScanPart {
+    fn new(groups: usize) -> Self {
+        Self {
+            scratch: ScanScratch::default(),
+            summary: Summary::new(groups),
+            confirmed: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+}
+
+/// Blocks at least this large are split between two scan threads: below it, starting a thread
+/// costs more than it saves.
+const PARALLEL_BLOCK: usize = 256 * 1024;
+
+/// Scans one run of complete lines into `part.summary` (reset first); returns its line count.
+fn scan_part(
+    engine: &Engine,
+    block: &[u8],
+    base: u64,
+    part: &mut ScanPart,
+    (group_cap, fact_cap): (usize, usize),
+) -> u64 {
+    let max_line = engine.input_limits.max_line_bytes;
+    let ScanPart {
+        scratch,
+        summary,
+        confirmed,
+        groups: text_groups,
+    } = part;
+    summary.reset(group_cap, fact_cap);
+    let mut counted_to = 0usize;
+    let mut line_no = base;
+    let (m, roles) = (&engine.matcher, &engine.roles);
+    m.scan_block(block, scratch, |start, end, groups| {
+        line_no += count_lines(block.get(counted_to..start).unwrap_or_default());
+        counted_to = start;
+        let line = LineRef {
+            number: line_no + 1,
+            start,
+            end,
+        };
+        let raw = block.get(start..end).unwrap_or_default();
+        match raw_text(raw, max_line) {
+            // The raw bytes are the text; a CRLF line is re-identified without its `\r`.
+            Some(text) if raw.last() != Some(&b'\r') => {
+                blockscan::classify(m, roles, text, groups, line, confirmed, summary);
+            }
+            Some(text) => {
+                m.text_groups(text, text_groups);
+                blockscan::classify(m, roles, text, text_groups, line, confirmed, summary);
+            }
+            None => {
+                let (text, notes) = decode_line(raw, max_line);
+                summary.lossy_lines += u64::from(notes.lossy);
+                let text = strip_ansi(&text);
+                m.text_groups(&text, text_groups);
+                blockscan::classify(m, roles, &text, text_groups, line, confirmed, summary);
+            }
+        }
+    });
+    line_no - base + count_lines(block.get(counted_to..).unwrap_or_default())
 }
 
 /// Whether a document is binary: many control bytes, or mostly lines that are not UTF-8.
@@ -364,12 +464,7 @@ impl<'e> Session<'e> {
             stats: Stats::default(),
             segments: Vec::new(),
             usable: std::collections::BTreeSet::new(),
-            scan: ScanState {
-                scratch: ScanScratch::default(),
-                summary: Summary::new(engine.matcher.group_count()),
-                confirmed: Vec::new(),
-                groups: Vec::new(),
-            },
+            scan: ScanState::default(),
             engine,
         }
     }
@@ -640,14 +735,14 @@ impl<'e> Session<'e> {
 
     /// Block-scans complete lines: the prefilter finds the candidate lines, each is only
     /// classified (what it counts for), and values are built just for the lines a bounded
-    /// sample can keep (see `blockscan`).
+    /// sample can keep (see `blockscan`). With two scan threads a large block is split at a
+    /// line boundary and its halves are scanned at once; their summaries are applied in order,
+    /// so the result does not depend on the split.
     fn scan_block(&mut self, name: &str, stream: &mut Stream, block: &[u8]) {
         let base = stream.lines;
         let engine: &Engine = &self.engine;
         let limits = &engine.input_limits;
-        let max_line = limits.max_line_bytes;
-        let defer = stream.generation == 0;
-        let (group_cap, fact_cap) = if defer {
+        let caps = if stream.generation == 0 {
             (
                 limits.samples_per_pattern.max(1),
                 (limits.max_facts_per_kind / 2).max(1),
@@ -655,63 +750,62 @@ impl<'e> Session<'e> {
         } else {
             (usize::MAX, usize::MAX)
         };
-        let ScanState {
-            scratch,
-            summary,
-            confirmed,
-            groups: text_groups,
-        } = &mut self.scan;
-        summary.reset(group_cap, fact_cap);
-        let mut counted_to = 0usize;
-        let mut line_no = base;
-        engine
-            .matcher
-            .scan_block(block, scratch, |start, end, groups| {
-                line_no += count_lines(block.get(counted_to..start).unwrap_or_default());
-                counted_to = start;
-                let line = LineRef {
-                    number: line_no + 1,
-                    start,
-                    end,
-                };
-                let raw = block.get(start..end).unwrap_or_default();
-                let (m, roles) = (&engine.matcher, &engine.roles);
-                match raw_text(raw, max_line) {
-                    // The raw bytes are the text; a CRLF line is re-identified without its `\r`.
-                    Some(text) if raw.last() != Some(&b'\r') => {
-                        blockscan::classify(m, roles, text, groups, line, confirmed, summary);
-                    }
-                    Some(text) => {
-                        m.text_groups(text, text_groups);
-                        blockscan::classify(m, roles, text, text_groups, line, confirmed, summary);
-                    }
-                    None => {
-                        let (text, notes) = decode_line(raw, max_line);
-                        summary.lossy_lines += u64::from(notes.lossy);
-                        let text = strip_ansi(&text);
-                        m.text_groups(&text, text_groups);
-                        blockscan::classify(m, roles, &text, text_groups, line, confirmed, summary);
-                    }
-                }
+        let split = if engine.scan_threads > 1 && block.len() >= PARALLEL_BLOCK {
+            let middle = block.len() / 2;
+            memchr::memchr(b'\n', block.get(middle..).unwrap_or_default())
+                .map_or(block.len(), |p| middle + p + 1)
+        } else {
+            block.len()
+        };
+        let (first, second) = block.split_at(split);
+        let parts = &mut self.scan.parts;
+        if parts.len() < 2 {
+            parts.resize_with(2, || ScanPart::new(engine.matcher.group_count()));
+        }
+        let (left, right) = parts.split_at_mut(1);
+        let (Some(a), Some(b)) = (left.first_mut(), right.first_mut()) else {
+            return;
+        };
+        let mut total = 0;
+        if second.is_empty() {
+            total += scan_part(engine, first, base, a, caps);
+            b.summary.reset(caps.0, caps.1);
+        } else {
+            let base_second = base + count_lines(first);
+            let spawned = std::thread::scope(|scope| {
+                let handle = std::thread::Builder::new()
+                    .spawn_scoped(scope, || scan_part(engine, second, base_second, b, caps));
+                total += scan_part(engine, first, base, a, caps);
+                handle.ok().map(|h| h.join().ok())
             });
-        let total = line_no - base + count_lines(block.get(counted_to..).unwrap_or_default());
+            total += match spawned.flatten() {
+                Some(lines) => lines,
+                // No thread could be started (or it failed): scan the half here.
+                None => scan_part(engine, second, base_second, b, caps),
+            };
+        }
         stream.lines = base + total;
         self.stats.lines += total;
-        stream.lossy_lines += self.scan.summary.lossy_lines;
-        self.stats.candidate_lines += self.scan.summary.candidate_lines;
         if total > 0 && stream.bytes > 0 {
             self.mark_usable(name);
         }
-        let summary = std::mem::replace(&mut self.scan.summary, Summary::new(0));
-        for &group in summary.touched() {
-            if let Some(target) = summary.groups.get(group) {
-                let cap = group_cap;
-                self.apply_target(name, stream, block, Target::Group(group), target, cap);
+        let mut parts = std::mem::take(&mut self.scan.parts);
+        for (part, bytes) in parts.iter().zip([first, second]) {
+            let summary = &part.summary;
+            stream.lossy_lines += summary.lossy_lines;
+            self.stats.candidate_lines += summary.candidate_lines;
+            for &group in summary.touched() {
+                if let Some(target) = summary.groups.get(group) {
+                    self.apply_target(name, stream, bytes, Target::Group(group), target, caps.0);
+                }
             }
+            self.apply_target(name, stream, bytes, Target::Logs, &summary.logs, caps.1);
+            self.apply_target(name, stream, bytes, Target::Kv, &summary.kv, caps.1);
         }
-        self.apply_target(name, stream, block, Target::Logs, &summary.logs, fact_cap);
-        self.apply_target(name, stream, block, Target::Kv, &summary.kv, fact_cap);
-        self.scan.summary = summary;
+        parts
+            .iter_mut()
+            .for_each(|p| p.summary.reset(caps.0, caps.1));
+        self.scan.parts = parts;
     }
 
     /// Builds the values of a block's remembered lines for one target where the sample may keep
