@@ -20,6 +20,14 @@ pub fn library_names() -> Vec<&'static str> {
         .collect()
 }
 
+/// The source text of a built-in library.
+pub(crate) fn library_text(name: &str) -> Option<&'static str> {
+    crate::builtin::LIBRARIES
+        .iter()
+        .find(|l| l.0 == name)
+        .map(|l| l.2)
+}
+
 /// The libraries of one rule set, each compiled on first use.
 pub(crate) struct Libraries<'e> {
     engine: &'e Engine,

@@ -233,7 +233,13 @@ pub fn lint(sources: Vec<RuleSource>, limits: &ScriptLimits) -> Vec<Lint> {
                         hint: None,
                     });
                 }
-                warnings = lint_warnings(&rule.meta, &rule.source.text);
+                // The rule's code includes its libraries' (a pattern may be read there).
+                let mut text = rule.source.text.clone();
+                for name in &rule.meta.libraries {
+                    text.push('\n');
+                    text.push_str(library::library_text(name).unwrap_or_default());
+                }
+                warnings = lint_warnings(&rule.meta, &text);
             }
             Lint {
                 rule: rule.map(|r| r.meta.id.clone()),
