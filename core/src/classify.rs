@@ -310,6 +310,7 @@ pub fn segment(lines: &[Line]) -> Vec<Segment> {
     let mut current: Option<Segment> = None;
     let mut json = JsonDepth::default();
     let mut expected: Option<(SegmentKind, String)> = None;
+    let mut azcore = AzcoreBlock::default();
 
     for (index, line) in lines.iter().enumerate() {
         let text = line.text.as_str();
@@ -321,6 +322,15 @@ pub fn segment(lines: &[Line]) -> Vec<Segment> {
                 if !json.open() && seg.kind == SegmentKind::Json {
                     segments.extend(current.take());
                 }
+                continue;
+            }
+        }
+        // The azcore SDK prints an error over several lines (`GET <url>`, a dashed rule,
+        // `RESPONSE 403: ...`, `ERROR CODE: ...`, the JSON body, a dashed rule), and kubectl and
+        // the driver print it with those newlines: the block belongs to the record above it.
+        if let Some(seg) = current.as_mut() {
+            if azcore.absorbs(text) {
+                seg.end = index + 1;
                 continue;
             }
         }
@@ -501,6 +511,43 @@ pub fn looks_tsv(lines: &[Line]) -> bool {
         })
 }
 
+/// Follows an azcore error block that continues a record: it opens at a dashed rule,
+/// `RESPONSE nnn:` or `ERROR CODE`, takes the JSON body whole, and ends at the first line that
+/// is none of these.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct AzcoreBlock {
+    open: bool,
+    body: JsonDepth,
+}
+
+impl AzcoreBlock {
+    fn is_marker(text: &str) -> bool {
+        let t = text.trim();
+        (t.len() >= 20 && t.bytes().all(|b| b == b'-'))
+            || t.starts_with("ERROR CODE")
+            || (t.starts_with("RESPONSE ") && t.as_bytes().get(9).is_some_and(u8::is_ascii_digit))
+    }
+
+    /// Whether `text` belongs to the block (opening it on a marker).
+    pub(crate) fn absorbs(&mut self, text: &str) -> bool {
+        if self.body.open() {
+            self.body.feed(text);
+            return true;
+        }
+        if Self::is_marker(text) {
+            self.open = true;
+            return true;
+        }
+        if self.open && text.trim_start().starts_with('{') {
+            self.body = JsonDepth::default();
+            self.body.feed(text);
+            return true;
+        }
+        self.open = false;
+        false
+    }
+}
+
 /// Tracks bracket depth across lines of a JSON document, ignoring brackets inside strings.
 #[derive(Debug, Default, Clone, Copy)]
 struct JsonDepth {
@@ -633,5 +680,11 @@ nc: connect to kv.vault.azure.net port 443 (tcp) timed out: Operation now in pro
         let segs = kinds(text);
         assert_eq!(segs.last().map(|s| s.0), Some(SegmentKind::DescribePod));
         assert!(segs.iter().all(|s| s.0 != SegmentKind::Log));
+    }
+
+    #[test]
+    fn azcore_error_blocks_stay_with_their_record() {
+        let text = "E1029 17:37:42.461313       1 server.go:54] failed to process mount request, error: GET https://kv.vault.azure.net/secrets/x/\n--------------------------------------------------------------------------------\nRESPONSE 404: 404 Not Found\nERROR CODE: SecretNotFound\n--------------------------------------------------------------------------------\n{\n  \"error\": {\n    \"code\": \"SecretNotFound\"\n  }\n}\n--------------------------------------------------------------------------------\nI1029 17:37:43.000000       1 main.go:10] next\n".replace("\\n", "\n");
+        assert_eq!(kinds(&text), vec![(SegmentKind::Log, 1, 12)]);
     }
 }

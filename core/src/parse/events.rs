@@ -190,7 +190,10 @@ fn row_unit(line: &Line) -> Unit {
 fn join_wrapped(row: &mut (Unit, KubeEvent), line: &Line) -> bool {
     let t = line.text.trim();
     let (unit, event) = row;
-    if t.is_empty() || t.starts_with("----") || unit.last + 1 != line.number {
+    // The column header's underline (`----  ------`) is not part of a message; an azcore error's
+    // dashed rule (dashes only) is.
+    let underline = t.starts_with("----") && t.contains(' ');
+    if t.is_empty() || underline || unit.last + 1 != line.number {
         return false;
     }
     event.message.push(' ');

@@ -164,6 +164,7 @@ pub fn units(lines: &[Line], kind: SegmentKind) -> Vec<Unit> {
     // Whether the last YAML record ends inside a double-quoted string; kept line by line so a
     // long folded string costs no more than its length.
     let mut open_quote = false;
+    let mut azcore = crate::classify::AzcoreBlock::default();
     for line in lines {
         if kind == SegmentKind::Yaml && !line.text.trim().is_empty() {
             if let Some(unit) = units.last_mut() {
@@ -183,6 +184,20 @@ pub fn units(lines: &[Line], kind: SegmentKind) -> Vec<Unit> {
                         unit.text.push_str(next);
                     }
                     unit.last = line.number;
+                    continue;
+                }
+            }
+        }
+        // In describe output and event tables only an azcore error block continues a record:
+        // every other line there is indented too, and is a field or a row of its own.
+        if matches!(kind, SegmentKind::DescribePod | SegmentKind::EventsTable)
+            && azcore.absorbs(&line.text)
+        {
+            if let Some(unit) = units.last_mut() {
+                if unit.last + 1 == line.number && line.number - unit.first < MAX_UNIT_LINES {
+                    unit.last = line.number;
+                    unit.text.push('\n');
+                    unit.text.push_str(&line.text);
                     continue;
                 }
             }
@@ -300,9 +315,16 @@ pub fn parse_segment(
                     .map(|l| l.text.trim())
                     .find(|t| !t.is_empty())
                     .unwrap_or_default();
+                // A bare value may be a secret (`az ad sp credential reset --query password -o
+                // tsv`), and diagnostics end up in tickets: only ids and names are quoted.
+                let shown = if looks_identifier(value) {
+                    crate::facts::cap_text(value, 60)
+                } else {
+                    format!("{} characters, not shown", value.chars().count())
+                };
                 sink.diagnostic(
                     "ambiguous-input",
-                    format!("a bare value ({}) with no command or name to say what it is; name the file after its command (e.g. aks-addon-clientid.tsv) or paste the command line with it", crate::facts::cap_text(value, 60)),
+                    format!("a bare value ({shown}) with no command or name to say what it is; name the file after its command (e.g. aks-addon-clientid.tsv) or paste the command line with it"),
                 );
             }
         }
@@ -310,6 +332,16 @@ pub fn parse_segment(
         // events header (alone, or after log lines) carries no signal of its own.
         SegmentKind::Text | SegmentKind::Log => events::parse_rows(seg_lines, sink),
     }
+}
+
+/// A GUID, or a lower-case name (vault, DNS name, resource name): safe to quote in a
+/// diagnostic. Secrets mix cases or carry symbols.
+fn looks_identifier(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 100
+        && value.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'_')
+        })
 }
 
 fn parse_scalar(lines: &[Line], command: Option<&str>, sink: &mut Sink<'_>) {
