@@ -91,7 +91,7 @@ def run_once(cmd, stdout_path, env=None, stdin=None):
     p.returncode = os.waitstatus_to_exitcode(status)
     with open(err_path, "rb") as f:
         errtext = f.read().decode(errors="replace")
-    if p.returncode not in (0, 1, 3, 4):
+    if p.returncode not in (0, 1, 2, 3, 4):
         raise SystemExit("command failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), errtext[-2000:]))
     return elapsed, usage.ru_maxrss, busy, errtext
 
