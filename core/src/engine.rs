@@ -13,6 +13,7 @@ use crate::scan::{GroupId, Matcher, PatternMatches, PatternSpec, ScanScratch};
 use crate::text::encoding::{sniff, Sniffed, Utf16Decoder, SNIFF_BYTES};
 use crate::text::lines::{decode_line, split_lines, Line};
 use crate::text::normalize::{split_prefix, strip_ansi};
+use crate::text::redact::Secrets;
 use rhai::Dynamic;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -1160,6 +1161,7 @@ impl<'e> Session<'e> {
                 "no evidence was given".to_owned(),
             ));
         }
+        let secrets = self.secrets();
         let input = BuildInput {
             outcomes,
             diagnostics,
@@ -1167,6 +1169,7 @@ impl<'e> Session<'e> {
             overrides: engine.rules.overrides.clone(),
             suppressions: self.options.suppressions.clone(),
             redact: self.options.redact,
+            secrets,
             evidence_per_finding: engine.input_limits.evidence_per_finding,
         };
         build(Arc::new(input), self.options.lang)
@@ -1175,6 +1178,22 @@ impl<'e> Session<'e> {
     /// The matches of a pattern: those of its confirm group.
     fn group_record(&self, pattern: usize) -> Option<&PatternMatches> {
         self.matches.get(self.engine.matcher.group_of(pattern)?)
+    }
+
+    /// The credentials in what the rules saw (kept facts and match samples), so the report can
+    /// scrub them from texts the rules built out of fields (see [`Secrets`]).
+    fn secrets(&self) -> Secrets {
+        let mut secrets = Secrets::new();
+        if self.options.redact {
+            for fact in self.facts.all() {
+                secrets.learn(&fact.text);
+                secrets.learn_json(&Value::Object(fact.fields.clone()));
+            }
+            for matches in self.matches_view().values() {
+                secrets.learn_json(matches);
+            }
+        }
+        secrets
     }
 
     fn rule_matches(&self, rule: &str) -> BTreeMap<String, Value> {

@@ -13,7 +13,13 @@
 //!
 //! The debug variants below use smaller sizes with the same shape, so `cargo test` stays fast.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 #[path = "../../fuzz/src/harness.rs"]
 mod harness;
@@ -782,5 +788,47 @@ fn in_child(name: &str, max_kib: u64) {
         );
     } else if cfg!(target_os = "linux") {
         panic!("{name} printed no peak memory:\n{stdout}");
+    }
+}
+
+/// Times every input of a fuzz corpus through its harness and prints the slowest, to spot
+/// super-linear paths: `KVCSI_TIME_TARGET=kv_error cargo test --release --test bad_input
+/// time_corpus -- --ignored --nocapture` (reads fuzz/corpus/<target>).
+#[test]
+#[ignore = "a tool, not a test"]
+fn time_corpus() {
+    let Ok(target) = std::env::var("KVCSI_TIME_TARGET") else {
+        return;
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(&target);
+    let mut times = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        harness::run(&target, &data); // warm: lazily compiled patterns
+        let start = Instant::now();
+        harness::run(&target, &data);
+        times.push((start.elapsed(), data.len(), path));
+    }
+    times.sort();
+    for (took, len, path) in times.iter().rev().take(5) {
+        // How the time grows with the input: the input repeated 2, 4 and 8 times.
+        let data = std::fs::read(path).unwrap();
+        let growth: Vec<String> = [2usize, 4, 8]
+            .iter()
+            .map(|k| {
+                let big = data.repeat(*k);
+                let start = Instant::now();
+                harness::run(&target, &big);
+                format!("x{k}: {:?}", start.elapsed())
+            })
+            .collect();
+        println!(
+            "{took:?} {len} bytes {} ({})",
+            path.display(),
+            growth.join(", ")
+        );
     }
 }

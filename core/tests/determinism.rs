@@ -10,7 +10,13 @@
 //! reproduces it. `KVCSI_PROPERTY_CASES` (default 2) sets the trials per evidence case; the
 //! seed is `KVCSI_PROPERTY_SEED` (default fixed, so CI is reproducible; set it to explore).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 use kvcsi_core::{Engine, Evidence, Options, Report};
 use std::path::{Path, PathBuf};

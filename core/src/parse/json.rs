@@ -169,8 +169,15 @@ impl Reader<'_> {
             self.pos += 1;
         }
         let raw = self.text.get(start..self.pos).unwrap_or_default();
-        serde_json::from_str::<Value>(raw)
-            .map_err(|_| self.error(&format!("unexpected '{}'", crate::facts::cap_text(raw, 40))))
+        serde_json::from_str::<Value>(raw).map_err(|_| {
+            // Quote a bare word (`True`, `None`: output of another tool); anything else may be
+            // a secret pasted without quotes, and diagnostics end up in tickets.
+            if !raw.is_empty() && raw.len() <= 8 && raw.bytes().all(|b| b.is_ascii_alphabetic()) {
+                self.error(&format!("unexpected '{raw}'"))
+            } else {
+                self.error("unexpected text where a value should be")
+            }
+        })
     }
 }
 

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::evidence::Location;
 use crate::rule::{Outcome, Override, RawFinding, RawRequest, Rule, RuleResult};
-use crate::text::redact::redact;
+use crate::text::redact::Secrets;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -29,6 +29,9 @@ pub struct BuildInput {
     pub suppressions: SuppressionList,
     /// Whether to redact credentials.
     pub redact: bool,
+    /// Credentials the session found in its facts and matches, scrubbed from every text the
+    /// rules built (empty when not redacting).
+    pub secrets: Secrets,
     /// Evidence items kept per finding.
     pub evidence_per_finding: usize,
 }
@@ -61,6 +64,7 @@ struct Renderer<'a> {
     rule: &'a Rule,
     lang: Lang,
     redact: bool,
+    secrets: &'a Secrets,
 }
 
 impl Renderer<'_> {
@@ -79,7 +83,7 @@ impl Renderer<'_> {
 
     fn clean(&self, text: String) -> String {
         if self.redact {
-            redact(&text).into_owned()
+            self.secrets.clean(&text).into_owned()
         } else {
             text
         }
@@ -122,7 +126,19 @@ pub fn build(input: Arc<BuildInput>, lang: Lang) -> Report {
     let mut passed = Vec::new();
     let mut skipped = Vec::new();
     let mut requests = Vec::new();
-    let mut diagnostics = input.diagnostics.clone();
+    // Input diagnostics quote evidence (entry names, values), and a report is shared whole.
+    let mut diagnostics: Vec<Diagnostic> = input
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            if input.redact {
+                d.message = input.secrets.clean(&d.message).into_owned();
+                d.source = d.source.map(|s| input.secrets.clean(&s).into_owned());
+            }
+            d
+        })
+        .collect();
     let mut rules_run = 0;
 
     for (rule, outcome, printed) in &input.outcomes {
@@ -130,6 +146,7 @@ pub fn build(input: Arc<BuildInput>, lang: Lang) -> Report {
             rule,
             lang,
             redact: input.redact,
+            secrets: &input.secrets,
         };
         for line in printed {
             diagnostics.push(
@@ -305,7 +322,7 @@ fn render_finding(
         raw.evidence
             .iter()
             .map(|(at, text)| EvidenceItem {
-                source: at.source.clone(),
+                source: renderer.clean(at.source.clone()),
                 lines: [at.first, at.last],
                 text: renderer.clean(text.clone()),
             })
@@ -316,7 +333,12 @@ fn render_finding(
     let data = if renderer.redact {
         raw.data
             .iter()
-            .map(|(k, v)| (k.clone(), redact_value(v)))
+            .map(|(k, v)| {
+                (
+                    renderer.secrets.clean(k).into_owned(),
+                    renderer.secrets.clean_json(v),
+                )
+            })
             .collect()
     } else {
         raw.data.clone()
@@ -339,19 +361,6 @@ fn render_finding(
         references: meta.references.clone(),
     };
     (finding, locations, sources)
-}
-
-fn redact_value(value: &Value) -> Value {
-    match value {
-        Value::String(s) => Value::String(redact(s).into_owned()),
-        Value::Array(items) => Value::Array(items.iter().map(redact_value).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), redact_value(v)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
 }
 
 /// Keeps at most `cap` items, by canonical order, making sure each source is cited at least once.

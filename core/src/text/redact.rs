@@ -32,12 +32,15 @@ enum Keep {
     KeyValue,
 }
 
+/// A second look at a match (see [`Redactor::accept`]).
+type Accept = fn(&Captures<'_>) -> bool;
+
 struct Redactor {
     pattern: Regex,
     keep: Keep,
     /// A second look at a match the pattern alone cannot tell from ordinary text; `false`
     /// leaves it as it is.
-    accept: fn(&Captures<'_>) -> bool,
+    accept: Accept,
 }
 
 fn always(_: &Captures<'_>) -> bool {
@@ -98,7 +101,7 @@ fn bearer_token(caps: &Captures<'_>) -> bool {
 fn random_base64(caps: &Captures<'_>) -> bool {
     let run = caps.get(0).map_or("", |m| m.as_str());
     let len = run.len();
-    let count = |f: fn(&u8) -> bool| run.bytes().filter(|b| f(b)).count();
+    let count = |f: fn(&u8) -> bool| run.bytes().filter(f).count();
     let upper = count(u8::is_ascii_uppercase);
     let lower = count(u8::is_ascii_lowercase);
     let digits = count(u8::is_ascii_digit);
@@ -114,9 +117,9 @@ static REDACTORS: LazyLock<(RegexSet, Vec<Redactor>)> = LazyLock::new(|| {
         // The key, an optional closing quote (JSON, escaped JSON), `:` or `=`; then the value:
         // double-quoted (escapes allowed, `\"` when the JSON is itself inside a string),
         // single-quoted, or bare up to a separator.
-        r#"(?i)((?:{SECRET_KEYS})\\?["']?[ \t]*[:=][ \t]*)(?:(\\?")((?:[^"\\\r\n]|\\[^"\r\n])+)\\?"|'([^'\r\n]+)'|([^"'&\s,;}}\\<>]+))"#
+        r#"(?i)((?:{SECRET_KEYS})\\?["']?[ \t]*[:=][ \t]*)(?:(\\?")((?:[^"\\\r\n]|\\[^"\r\n])+)(?:\\?")?|'([^'\r\n]+)'?|([^"'&\s,;}}\\<>]+))"#
     );
-    let specs: Vec<(String, Keep, fn(&Captures<'_>) -> bool)> = vec![
+    let specs: Vec<(String, Keep, Accept)> = vec![
         // JSON Web Tokens (JWS and JWE): the header always starts `eyJ` (`{"`).
         (
             r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]*)*".to_owned(),
@@ -230,12 +233,17 @@ const MAX_PASSES: usize = 4;
 /// another (a line that becomes a bare base64 run once its key is redacted). Repeating until
 /// nothing changes makes the result a fixed point, hence idempotent, whatever the text.
 pub fn redact(text: &str) -> Cow<'_, str> {
-    let mut current = redact_pass(text);
+    redact_collecting(text, &mut |_| {})
+}
+
+/// [`redact`], handing every credential it removes to `found`.
+fn redact_collecting<'a>(text: &'a str, found: &mut dyn FnMut(&str)) -> Cow<'a, str> {
+    let mut current = redact_pass(text, found);
     for _ in 1..MAX_PASSES {
         let Cow::Owned(previous) = &current else {
             break;
         };
-        match redact_pass(previous) {
+        match redact_pass(previous, found) {
             Cow::Owned(next) if &next != previous => current = Cow::Owned(next),
             _ => break,
         }
@@ -243,8 +251,8 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     current
 }
 
-fn redact_pass(text: &str) -> Cow<'_, str> {
-    let mut current = redact_pem(text);
+fn redact_pass<'a>(text: &'a str, found: &mut dyn FnMut(&str)) -> Cow<'a, str> {
+    let mut current = redact_pem(text, found);
     let (set, redactors) = &*REDACTORS;
     let hits = set.matches(&current);
     if !hits.matched_any() {
@@ -254,22 +262,207 @@ fn redact_pass(text: &str) -> Cow<'_, str> {
         let Some(redactor) = redactors.get(index) else {
             continue;
         };
-        if let Cow::Owned(replaced) = redact_one(&current, redactor) {
+        if let Cow::Owned(replaced) = redact_one(&current, redactor, found) {
             current = Cow::Owned(replaced);
         }
     }
     current
 }
 
+/// Redacts every string in a JSON value (keys are kept: they name fields, not values).
+pub fn redact_json(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(redact(s).into_owned()),
+        Value::Array(items) => Value::Array(items.iter().map(redact_json).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), redact_json(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Credentials found in the evidence, to scrub out of anything derived from it.
+///
+/// Pattern redaction needs context: `client_secret=abc` is recognisable, `abc` alone is not.
+/// Parsers split lines into fields (`refresh_token` → `abc`) and rules may put a field in a
+/// message, a subject or data, where the context is gone. So the session learns every
+/// credential its facts and matches hold (from each text, and from each field with its key as
+/// context), and the report removes those values wherever they reappear.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    items: std::collections::BTreeSet<String>,
+    /// Built on first use, after the last `learn`.
+    finder: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
+}
+
+/// Shorter values are not scrubbed on their own (`pwd=/`, `password=x`): they would wipe
+/// ordinary words from the report, and cannot be used by a reader anyway.
+const MIN_SECRET: usize = 6;
+
+impl Secrets {
+    /// No secrets known.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Learns the credentials in a text.
+    pub fn learn(&mut self, text: &str) {
+        let mut found = Vec::new();
+        let _ = redact_collecting(text, &mut |secret: &str| found.push(secret.to_owned()));
+        for secret in found {
+            let secret = secret.trim();
+            if secret.len() >= MIN_SECRET {
+                self.items.insert(secret.to_owned());
+            }
+        }
+        self.finder = std::sync::OnceLock::new();
+    }
+
+    /// Learns the credentials in a JSON value, each field read with its key as context.
+    pub fn learn_json(&mut self, value: &serde_json::Value) {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => self.learn(s),
+            Value::Array(items) => items.iter().for_each(|v| self.learn_json(v)),
+            Value::Object(map) => {
+                for (key, value) in map {
+                    if let Value::String(s) = value {
+                        self.learn(&format!("{key}={s}"));
+                        self.learn(&format!("\"{key}\": \"{s}\""));
+                    }
+                    self.learn_json(value);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether nothing was learnt.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn finder(&self) -> Option<&aho_corasick::AhoCorasick> {
+        self.finder
+            .get_or_init(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .build(&self.items)
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// Redacts `text` and removes every learnt credential from it. A text that is itself a
+    /// piece of a credential (a parser split `Basic abc==` into `abc` and `==`) goes whole.
+    pub fn clean<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let redacted = redact(text);
+        if self.items.is_empty() {
+            return redacted;
+        }
+        let trimmed = redacted.trim();
+        if trimmed.len() >= MIN_SECRET
+            && trimmed != MARK
+            && self.items.iter().any(|item| item.contains(trimmed))
+        {
+            return Cow::Owned(MARK.to_owned());
+        }
+        let Some(finder) = self.finder() else {
+            return redacted;
+        };
+        if !finder.is_match(redacted.as_ref()) {
+            return redacted;
+        }
+        let mut out = String::with_capacity(redacted.len());
+        finder.replace_all_with(&redacted, &mut out, |_, _, dst| {
+            dst.push_str(MARK);
+            true
+        });
+        Cow::Owned(out)
+    }
+
+    /// [`Secrets::clean`] over every string of a JSON value, keys included (a parser may make
+    /// a key of a piece of a credential).
+    pub fn clean_json(&self, value: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => Value::String(self.clean(s).into_owned()),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.clean_json(v)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (self.clean(k).into_owned(), self.clean_json(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+}
+
+impl crate::engine::FactsView {
+    /// The view with credentials redacted in every fact, match, command and diagnostic, as
+    /// `kvcsi facts` prints it unless asked not to.
+    pub fn redacted(mut self) -> Self {
+        let mut secrets = Secrets::new();
+        for fact in self.facts.values().flatten() {
+            secrets.learn_json(fact);
+        }
+        for matches in self.matches.values() {
+            secrets.learn_json(matches);
+        }
+        for facts in self.facts.values_mut() {
+            for fact in facts.iter_mut() {
+                *fact = secrets.clean_json(fact);
+            }
+        }
+        for matches in self.matches.values_mut() {
+            *matches = secrets.clean_json(matches);
+        }
+        for segment in &mut self.segments {
+            segment.command = segment
+                .command
+                .take()
+                .map(|c| secrets.clean(&c).into_owned());
+        }
+        for d in &mut self.diagnostics {
+            d.message = secrets.clean(&d.message).into_owned();
+            d.source = d.source.take().map(|s| secrets.clean(&s).into_owned());
+        }
+        self
+    }
+}
+
 fn group<'t>(caps: &Captures<'t>, index: usize) -> &'t str {
     caps.get(index).map_or("", |m| m.as_str())
 }
 
-fn redact_one<'a>(text: &'a str, redactor: &Redactor) -> Cow<'a, str> {
+fn redact_one<'a>(text: &'a str, redactor: &Redactor, found: &mut dyn FnMut(&str)) -> Cow<'a, str> {
     let mut changed = false;
     let replaced = redactor.pattern.replace_all(text, |caps: &Captures<'_>| {
         if !(redactor.accept)(caps) {
             return group(caps, 0).to_owned();
+        }
+        let whole = caps.get(0);
+        let (start, end) = whole.map_or((0, 0), |m| (m.start(), m.end()));
+        // The part that is the credential: the match without what is kept around it.
+        let (secret_start, secret_end) = match redactor.keep {
+            Keep::Nothing => (start, end),
+            Keep::Group(g) => (caps.get(g).map_or(start, |m| m.end()), end),
+            Keep::Around(before, after) => (
+                caps.get(before).map_or(start, |m| m.end()),
+                caps.get(after).map_or(end, |m| m.start()),
+            ),
+            Keep::KeyValue => [3, 4, 5]
+                .iter()
+                .find_map(|g| caps.get(*g))
+                .map_or((start, end), |m| (m.start(), m.end())),
+        };
+        if let Some(secret) = text.get(secret_start..secret_end) {
+            if secret != MARK {
+                found(secret);
+            }
         }
         let out = match redactor.keep {
             Keep::Nothing => MARK.to_owned(),
@@ -314,7 +507,7 @@ fn pem_label(text: &str) -> Option<(&str, usize)> {
 /// Replaces the body of every PEM block (`-----BEGIN X-----` up to its own `-----END X-----`,
 /// across real or escaped line breaks). A block without its end marker (cut evidence) is
 /// redacted to the end of the text, since whatever follows the header may be key material.
-fn redact_pem(text: &str) -> Cow<'_, str> {
+fn redact_pem<'a>(text: &'a str, found: &mut dyn FnMut(&str)) -> Cow<'a, str> {
     const BEGIN: &str = "-----BEGIN ";
     if !text.contains(BEGIN) {
         return Cow::Borrowed(text);
@@ -338,6 +531,7 @@ fn redact_pem(text: &str) -> Cow<'_, str> {
                 let body_text = body.get(..end).unwrap_or_default();
                 if body_text != MARK {
                     changed = true;
+                    found(body_text);
                 }
                 out.push_str(MARK);
                 out.push_str(&end_marker);
@@ -346,6 +540,7 @@ fn redact_pem(text: &str) -> Cow<'_, str> {
             None => {
                 if body != MARK {
                     changed = true;
+                    found(body);
                 }
                 out.push_str(MARK);
                 rest = "";
