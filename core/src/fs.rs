@@ -183,7 +183,10 @@ fn collect_rules(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         if path.is_dir() {
             if path
                 .file_name()
-                .is_some_and(|n| n == "fixtures" || n.to_string_lossy().ends_with(".fixtures"))
+                // Fixtures are evidence, and `lib` holds rule libraries, not rules.
+                .is_some_and(|n| {
+                    n == "fixtures" || n == "lib" || n.to_string_lossy().ends_with(".fixtures")
+                })
             {
                 continue;
             }

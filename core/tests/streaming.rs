@@ -2,7 +2,12 @@
 //! the same files in any order give byte-identical JSON, and memory stays flat however large
 //! the input.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
 
 use kvcsi_core::{Engine, Evidence, Options};
 use std::path::Path;
