@@ -116,6 +116,9 @@ struct FactsArgs {
     format: Format,
     #[command(flatten)]
     rules: RuleArgs,
+    /// Show credentials found in the evidence instead of redacting them.
+    #[arg(long)]
+    no_redact: bool,
 }
 
 fn parse_lang(text: &str) -> Result<Lang, String> {
@@ -213,6 +216,12 @@ fn facts(args: FactsArgs) -> Result<u8> {
     let mut session = engine.session(&Options::default());
     fs::feed_all(&mut session, &sources)?;
     let view = session.finish_facts();
+    // Facts are pasted into tickets as often as reports are.
+    let view = if args.no_redact {
+        view
+    } else {
+        view.redacted()
+    };
     let out = if args.format == Format::Json {
         let mut s = serde_json::to_string_pretty(&view)?;
         s.push('\n');

@@ -578,3 +578,134 @@ fn diagnostics_never_quote_a_secret() {
     let outputs = every_output(&report, &facts_outputs(engine(), &evidence, true));
     assert_eq!(leaks(&outputs, case), Vec::<String>::new());
 }
+
+/// Cases written to `tests/canaries/` for the CLI, WASM and Python canary tests: together they
+/// hold every evidence kind (describe, events, klog and azcore logs, curl traces, az JSON,
+/// kubectl YAML, shell sessions, a pasted mix).
+const FIXTURE_CASES: &[&str] = &[
+    "access-denied-forbidden-by-policy-curl",
+    "article-cause-4-private-endpoint-other-vnet",
+    "article-cause-8-unauthorized-401",
+    "keyvault-firewall-private-ip-via-proxy",
+    "mixed-paste-firewall",
+    "node-publish-secret-ref-missing",
+    "service-principal-secret-invalid-aadsts7000215",
+];
+
+/// The canary fixtures as files: `<case>/<evidence>` planted, and `<case>/.canary.json` with
+/// the canaries to look for and the findings that must still fire (a dot file, so folder walks
+/// never read it as evidence).
+fn canary_fixtures() -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let all = cases();
+    for (n, name) in FIXTURE_CASES.iter().enumerate() {
+        let case = 900 + n;
+        let (_, files) = all.iter().find(|(c, _)| c == name).unwrap();
+        let baseline = engine().check(&evidence(files), &Options::default());
+        let cited = cited(&baseline);
+        let mut planted = Vec::new();
+        for (file, bytes) in files {
+            let data = plant(file, bytes, cited.get(file.as_str()), case);
+            out.insert(format!("{name}/{file}"), data.clone());
+            planted.push(Evidence::new(file.clone(), data));
+        }
+        let report = engine().check(&planted, &Options::default());
+        assert_eq!(
+            rules_and_severities(&report),
+            rules_and_severities(&baseline)
+        );
+        let meta = serde_json::json!({
+            "markers": (0..KINDS.len()).map(|k| marker(k, case)).collect::<Vec<_>>(),
+            "findings": rules_and_severities(&report),
+            "exit_status": report.exit_status(),
+        });
+        out.insert(
+            format!("{name}/.canary.json"),
+            serde_json::to_vec_pretty(&meta).unwrap(),
+        );
+    }
+    out
+}
+
+/// The fixtures in `tests/canaries/` hold through the core: the recorded findings fire and no
+/// canary leaks. `KVCSI_UPDATE_CANARIES=1` rewrites them from `tests/cases` first (after a case
+/// or a rule changed).
+#[test]
+fn canary_fixtures_hold() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/canaries");
+    if std::env::var_os("KVCSI_UPDATE_CANARIES").is_some() {
+        let wanted = canary_fixtures();
+        let _ = std::fs::remove_dir_all(&root);
+        for (path, bytes) in &wanted {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+        std::fs::write(root.join("README.md"), CANARY_README).unwrap();
+    }
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert_eq!(dirs.len(), FIXTURE_CASES.len());
+    for dir in dirs {
+        let meta: Value =
+            serde_json::from_slice(&std::fs::read(dir.join(".canary.json")).unwrap()).unwrap();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+            .collect();
+        files.sort();
+        let evidence: Vec<Evidence> = files
+            .iter()
+            .map(|p| {
+                Evidence::new(
+                    p.file_name().unwrap().to_string_lossy(),
+                    std::fs::read(p).unwrap(),
+                )
+            })
+            .collect();
+        let report = engine().check(&evidence, &Options::default());
+        let recorded: Vec<(String, String)> =
+            serde_json::from_value(meta["findings"].clone()).unwrap();
+        let now: Vec<(String, String)> = rules_and_severities(&report)
+            .into_iter()
+            .map(|(r, s)| (r, s.to_owned()))
+            .collect();
+        assert_eq!(
+            now,
+            recorded,
+            "{}: findings changed; regenerate with KVCSI_UPDATE_CANARIES=1 cargo test -p kvcsi-core --test secrets canary_fixtures_hold",
+            dir.display()
+        );
+        let outputs = every_output(&report, &facts_outputs(engine(), &evidence, true));
+        for marker in meta["markers"].as_array().unwrap() {
+            let marker = marker.as_str().unwrap();
+            for (what, text) in &outputs {
+                assert!(
+                    !text.contains(marker),
+                    "{}: {marker} in {what}",
+                    dir.display()
+                );
+            }
+        }
+    }
+}
+
+const CANARY_README: &str = "# Canary fixtures
+
+Evidence cases from `tests/cases` with a unique canary of every credential kind planted on the
+lines their findings cite (and as PEM blocks, JSON fields and a Secret document). Each
+`.canary.json` lists the canaries that must never appear in any output and the findings that
+must still fire. Generated by `core/tests/secrets.rs`:
+
+```text
+KVCSI_UPDATE_CANARIES=1 cargo test -p kvcsi-core --test secrets canary_fixtures_hold
+```
+
+Used by `cli/tests/secrets_cli.rs`, `bindings-wasm/tests/secrets.test.mjs` and
+`bindings-python/tests/test_secrets.py`.
+";
