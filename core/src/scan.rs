@@ -405,6 +405,9 @@ enum Prefilter {
     Packed(Vec<(aho_corasick::packed::Searcher, Vec<u32>)>),
     /// The automaton, where no packed searcher can be built (no SIMD at run time).
     Automaton(AhoCorasick, Vec<u32>),
+    /// wasm32: rare byte pairs, verified in place (see `pairs`).
+    #[cfg(target_arch = "wasm32")]
+    Pairs(pairs::PairFilter),
 }
 
 /// Literals per Teddy set, its maximum: each set is one pass over the block, and on this
@@ -422,6 +425,12 @@ impl Prefilter {
             .iter()
             .filter_map(|m| literals.get(m.literal).map(Vec::as_slice))
             .collect();
+        #[cfg(target_arch = "wasm32")]
+        {
+            if let Some(filter) = pairs::PairFilter::new(&lits) {
+                return Ok(Self::Pairs(filter));
+            }
+        }
         #[cfg(not(target_arch = "wasm32"))]
         {
             // Sorting puts literals with a common start in one set, where they share Teddy's
@@ -490,6 +499,8 @@ impl Prefilter {
                     }
                 }
             }
+            #[cfg(target_arch = "wasm32")]
+            Self::Pairs(filter) => filter.occurrences(block, out),
             Self::Automaton(ac, ids) => {
                 let mut from = 0;
                 while from < block.len() {
@@ -506,6 +517,9 @@ impl Prefilter {
         }
     }
 }
+
+#[cfg(any(target_arch = "wasm32", test))]
+mod pairs;
 
 /// Merges the sorted `more` into the sorted `out` (by position).
 #[cfg(not(target_arch = "wasm32"))]
