@@ -515,7 +515,7 @@
 
   function card(finding, index) {
     const titleId = `finding-${index}-title`;
-    const reference = finding.references[0];
+    const reference = finding.references.find((url) => url.includes('#cause-')) || finding.references[0];
     const cause = finding.cause
       ? (reference ? h('a', { href: reference, rel: 'noopener noreferrer', target: '_blank', text: t('cause', finding.cause) }) : t('cause', finding.cause))
       : null;
