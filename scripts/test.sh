@@ -2,7 +2,8 @@
 # The whole test suite, runnable on a fresh machine: it installs what it needs (idempotently),
 # then checks formatting and lints (native and wasm32), runs the Rust tests, every rule's own
 # fixtures, the evidence cases, the 1 GiB streaming test, the WASM build with its Node and
-# headless-Chromium tests, and the Python wheel with its stub check and pytest suite.
+# headless-Chromium tests, the Python wheel with its stub check and pytest suite, the short
+# benchmark and the fuzz targets.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TERM_COLOR=never CARGO_TERM_PROGRESS_WHEN=never
@@ -57,5 +58,11 @@ bash bindings-wasm/test.sh
 
 step "python: wheel, stubtest, pytest, notebook script"
 bash bindings-python/test.sh
+
+step "benchmark, short CI run (256 MiB; fails when a must-be row misses by more than 10 %)"
+bash bench/run.sh --ci
+
+step "fuzzing (about five minutes in all, nightly toolchain)"
+bash scripts/fuzz.sh
 
 step "done: all tests passed"
