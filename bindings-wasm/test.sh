@@ -38,8 +38,13 @@ TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";pro
 export KVCSI_CLI="$TARGET_DIR/debug/kvcsi"
 
 mkdir -p "$HERE/test-results"
-TESTS=("$HERE/tests/api.test.mjs")
-[ "${KVCSI_E2E:-1}" != 0 ] && TESTS+=("$HERE/tests/e2e.test.mjs")
+# Every tests/*.test.mjs (api: the wasm API in Node; e2e: the page in Chromium; and any other
+# suite added there); KVCSI_E2E=0 leaves the browser suite out.
+TESTS=()
+for t in "$HERE"/tests/*.test.mjs; do
+  [ "${KVCSI_E2E:-1}" = 0 ] && [ "${t##*/}" = e2e.test.mjs ] && continue
+  TESTS+=("$t")
+done
 say "node --test ${TESTS[*]##*/}"
 status=0
 node --test --test-reporter=spec --test-concurrency=1 "${TESTS[@]}" || status=$?
