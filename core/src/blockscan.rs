@@ -210,6 +210,22 @@ pub fn is_log(text: &str) -> bool {
     klog_header(rest.as_bytes()) || klog::parse(rest).is_some()
 }
 
+/// Whether a line no pattern matched can make no log fact: it cannot carry a prefix and is
+/// outside a log segment, or it is an info klog record (with or without a kubectl prefix).
+/// `false` means "parse it and see".
+pub fn quiet_line(first: &str, is_log: bool) -> bool {
+    let rest = match first.as_bytes().first() {
+        Some(b'A'..=b'Z') if !is_log => return true,
+        Some(b'A'..=b'Z') => first,
+        Some(b'[') => match kubectl_prefix(first) {
+            Some(rest) if rest.as_bytes().first().is_some_and(u8::is_ascii_uppercase) => rest,
+            _ => return false,
+        },
+        _ => return false,
+    };
+    rest.as_bytes().first() == Some(&b'I') && klog_header(rest.as_bytes())
+}
+
 /// The text after a `kubectl logs --prefix` prefix (`[pod/NAME/CONTAINER] `), for ASCII
 /// prefixes only; `None` sends the line to the regex that defines the prefix.
 fn kubectl_prefix(line: &str) -> Option<&str> {
@@ -352,6 +368,14 @@ mod tests {
                 );
             }
         }
+        for line in lines {
+            if quiet_line(line, true) {
+                let (_, rest) = split_prefix(line);
+                let record = klog::parse(rest).unwrap();
+                assert_eq!(record.severity, Some("info"), "{line:?}");
+            }
+        }
+        assert!(quiet_line("Events: nothing", false) && !quiet_line("[pod/a/b] E1029", true));
         assert!(klog_header(lines[0].as_bytes()));
         assert_eq!(
             kubectl_prefix(lines[2]),

@@ -1040,6 +1040,11 @@ impl<'e> Session<'e> {
             }
         }
         let first_line = unit.text.lines().next().unwrap_or_default();
+        // Nothing matched: only an error, warning or fatal record can make a fact, so an info
+        // klog line (most of a log) is not parsed at all.
+        if document && !rule_hit && !kv_hit && blockscan::quiet_line(first_line, is_log) {
+            return;
+        }
         let (prefix, rest) = split_prefix(first_line);
         let parse_log = is_log || prefix.pod.is_some() || (!document && (kv_hit || rule_hit));
         if parse_log {
