@@ -5,6 +5,10 @@
 //! `kvcsi-core`. The public, documented API is `kvcsi/__init__.py`, which wraps these classes.
 //! The GIL is released whenever the core works, so one `Engine` serves a thread pool.
 
+// Unsafe code is forbidden here as in the workspace lints: evidence and rules are hostile, and
+// memory safety is what keeps them contained (see docs/security.md).
+#![forbid(unsafe_code)]
+
 mod errors;
 
 use errors::to_py;

@@ -8,6 +8,10 @@
 //! Exports (see the TypeScript section in [`ts`]): `check`, `Session`, `render`, `localize`,
 //! `exitStatus`, `rules`, `version`. Errors are real JS `Error`s whose `name` says the kind.
 
+// Unsafe code is forbidden here as in the workspace lints: evidence and rules are hostile, and
+// memory safety is what keeps them contained (see docs/security.md).
+#![forbid(unsafe_code)]
+
 mod engines;
 mod errors;
 mod inputs;

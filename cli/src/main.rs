@@ -1,5 +1,9 @@
 //! `kvcsi`: diagnose Azure Key Vault Secrets Store CSI mount failures from the evidence you have.
 
+// Unsafe code is forbidden here as in the workspace lints: evidence and rules are hostile, and
+// memory safety is what keeps them contained (see docs/security.md).
+#![forbid(unsafe_code)]
+
 mod rules_cmd;
 
 use anyhow::{Context, Result};

@@ -22,6 +22,10 @@
 //! assert_eq!(report.exit_status(), 3);
 //! ```
 
+// Unsafe code is forbidden here as in the workspace lints: evidence and rules are hostile, and
+// memory safety is what keeps them contained (see docs/security.md).
+#![forbid(unsafe_code)]
+
 mod blockscan;
 mod builtin;
 pub mod classify;
