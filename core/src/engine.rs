@@ -355,6 +355,10 @@ pub struct Session<'e> {
     usable: std::collections::BTreeSet<String>,
     /// Buffers reused by every block scan.
     scan: ScanState,
+    /// Bytes every archive of this check decompressed so far, nested ones included. One budget
+    /// for all of them: a bundle of thousands of small gzip bombs is bounded by it, not by its
+    /// number of entries times each one's limit.
+    inflated: u64,
 }
 
 /// Buffers of the block scan, reused across blocks so a scan allocates nothing per line: one
@@ -465,6 +469,7 @@ impl<'e> Session<'e> {
             stats: Stats::default(),
             segments: Vec::new(),
             usable: std::collections::BTreeSet::new(),
+            inflated: 0,
             scan: ScanState::default(),
             engine,
         }
@@ -546,6 +551,10 @@ impl<'e> Session<'e> {
         match &mut stream.mode {
             Mode::Sniff(_) | Mode::Binary => {}
             Mode::Archive(decoder) => {
+                if self.inflated > self.engine.input_limits.max_archive_bytes {
+                    // The check's decompression budget is spent: no more inflating.
+                    return;
+                }
                 let mut events = Vec::new();
                 decoder.push(chunk, &mut |e| events.push(e));
                 self.archive_events(name, stream, events);
@@ -624,6 +633,21 @@ impl<'e> Session<'e> {
                     stream.entry = Some(entry);
                 }
                 ArchiveEvent::Data(bytes) => {
+                    let budget = self.engine.input_limits.max_archive_bytes;
+                    let before = self.inflated;
+                    self.inflated = before.saturating_add(bytes.len() as u64);
+                    if self.inflated > budget {
+                        if before <= budget {
+                            self.diagnostics.push(
+                                Diagnostic::new(
+                                    "archive-too-large",
+                                    format!("the archives of this check expand beyond {} MiB in all (nested ones included); the rest was skipped", budget >> 20),
+                                )
+                                .with_source(name),
+                            );
+                        }
+                        continue;
+                    }
                     if let Some(entry) = stream.entry.clone() {
                         self.feed(&entry, &bytes);
                     }

@@ -832,3 +832,58 @@ fn time_corpus() {
         );
     }
 }
+
+/// A bundle of compressed bombs: each entry is a small gzip that expands to megabytes, padded
+/// with noise so the bundle itself does not look like a bomb. Every inner bomb is stopped, and
+/// all the archives of one check share one budget of decompressed bytes, so the work stays
+/// bounded by that budget, not by the number of entries.
+fn nested_bombs(entries: usize) -> Vec<u8> {
+    let mut inner = GzEncoder::new(Vec::new(), Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        inner.write_all(&zeros).unwrap();
+    }
+    let inner = inner.finish().unwrap();
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+    let mut tar = Vec::new();
+    tar_entry(&mut tar, "describe.txt", b'0', EVENT.as_bytes(), None);
+    for i in 0..entries {
+        tar_entry(&mut tar, &format!("logs/{i}.log.gz"), b'0', &inner, None);
+        tar_entry(
+            &mut tar,
+            &format!("pad/{i}.bin"),
+            b'0',
+            &noise(inner.len() / 2, i as u64 + 1),
+            None,
+        );
+        encoder.write_all(&tar).unwrap();
+        tar.clear();
+    }
+    tar.extend_from_slice(&[0u8; 1024]);
+    encoder.write_all(&tar).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[test]
+fn nested_gzip_bombs() {
+    let bundle = nested_bombs(200);
+    // 200 inner bombs stop at 16 MiB each (their own ratio limit): 3.2 GiB to inflate. A check
+    // with a 256 MiB budget for all its archives stops after about 16 of them.
+    let engine = Engine::builder()
+        .input_limits(kvcsi_core::limits::InputLimits {
+            max_archive_bytes: 256 << 20,
+            ..Default::default()
+        })
+        .build();
+    let report = within(Duration::from_secs(30), "200 nested bombs", || {
+        engine.check(&[Evidence::new("bundle.tgz", bundle)], &Options::default())
+    });
+    assert!(report.findings.iter().any(|f| f.rule == RULE));
+    assert!(has_code(&report, "archive-bomb"), "{:?}", codes(&report));
+    let budget = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "archive-too-large")
+        .unwrap_or_else(|| panic!("{:#?}", report.diagnostics));
+    assert!(budget.message.contains("in all"), "{}", budget.message);
+}
