@@ -59,6 +59,9 @@ bash bindings-wasm/test.sh
 step "python: wheel, stubtest, pytest, notebook script"
 bash bindings-python/test.sh
 
+step "supply chain: cargo deny (licences, bans, sources; advisories when a database is present)"
+bash scripts/deny.sh
+
 step "benchmark, short CI run (256 MiB; fails when a must-be row misses by more than 10 %)"
 bash bench/run.sh --ci
 
