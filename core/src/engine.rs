@@ -292,6 +292,9 @@ struct Stream {
     deferred: Deferred,
     /// UTF-16 text is transcoded to UTF-8 before anything else sees it.
     utf16: Option<Utf16Decoder>,
+    /// Lines buffered in document mode: a document of countless tiny lines switches to block
+    /// scanning as a large one does, since each line costs far more held than read.
+    document_lines: usize,
 }
 
 /// One segment as `kvcsi facts` shows it.
@@ -493,6 +496,7 @@ impl<'e> Session<'e> {
                     generation: 0,
                     deferred: Deferred::default(),
                     utf16: None,
+                    document_lines: 0,
                 },
             );
         }
@@ -561,7 +565,10 @@ impl<'e> Session<'e> {
             }
             Mode::Document(buffer) => {
                 buffer.extend_from_slice(chunk);
-                if buffer.len() > self.engine.input_limits.document_bytes {
+                stream.document_lines += memchr::memchr_iter(b'\n', chunk).count();
+                let limits = &self.engine.input_limits;
+                let many_lines = stream.document_lines > limits.document_lines;
+                if buffer.len() > limits.document_bytes || many_lines {
                     let buffer = std::mem::take(buffer);
                     if looks_binary(&buffer, 0, 0) {
                         // Megabytes without text (a decompressed bomb of zeros, a disk image):
@@ -576,10 +583,24 @@ impl<'e> Session<'e> {
                         stream.mode = Mode::Binary;
                         return;
                     }
-                    let split = memchr::memrchr(b'\n', &buffer).map_or(0, |p| p + 1);
-                    let (head, tail) = buffer.split_at(split);
+                    // The document ends at the last line within the byte limit, or after the
+                    // line limit's last line, whichever comes first: positions in the stream,
+                    // never where a chunk happened to end, so the report does not depend on
+                    // how the stream was chunked.
+                    let limits = &self.engine.input_limits;
+                    let within = buffer.get(..limits.document_bytes).unwrap_or(&buffer);
+                    let by_bytes = memchr::memrchr(b'\n', within).map_or(0, |p| p + 1);
+                    let by_lines = memchr::memchr_iter(b'\n', &buffer)
+                        .nth(limits.document_lines.saturating_sub(1))
+                        .map_or(usize::MAX, |p| p + 1);
+                    let why = if by_lines < by_bytes {
+                        format!("has more than {} lines", limits.document_lines)
+                    } else {
+                        format!("is larger than {} MiB", limits.document_bytes >> 20)
+                    };
+                    let (head, tail) = buffer.split_at(by_bytes.min(by_lines));
                     self.document(name, stream, head);
-                    self.diagnostics.push(Diagnostic::new("large-input", format!("{} is larger than {} MiB: its first part was parsed structurally, the rest is scanned as log text", name, self.engine.input_limits.document_bytes >> 20)).with_source(name));
+                    self.diagnostics.push(Diagnostic::new("large-input", format!("{name} {why}: its first part was parsed structurally, the rest is scanned as log text")).with_source(name));
                     stream.mode = Mode::Scan(tail.to_vec());
                     self.scan_carry(name, stream);
                 }
@@ -603,6 +624,7 @@ impl<'e> Session<'e> {
         stream.mode = Mode::Document(Vec::new());
         stream.lines = 0;
         stream.generation += 1;
+        stream.document_lines = 0;
         self.streams.insert(name.to_owned(), stream);
     }
 

@@ -11,6 +11,10 @@ pub struct InputLimits {
     /// A stream up to this size is segmented and parsed structurally as a whole; beyond it only
     /// the head is segmented and the rest is block-scanned as log text.
     pub document_bytes: usize,
+    /// The same for lines: a document is segmented line by line, and a held line costs a few
+    /// dozen bytes beside its text, so ten million two-byte lines would take hundreds of MiB.
+    /// 100,000 lines is more than any `describe`, manifest or `az` output holds.
+    pub document_lines: usize,
     /// Entries accepted from one archive.
     pub max_archive_entries: usize,
     /// Decompressed bytes accepted from one archive.
@@ -32,6 +36,7 @@ impl Default for InputLimits {
         Self {
             max_line_bytes: 64 * 1024,
             document_bytes: 4 * 1024 * 1024,
+            document_lines: 100_000,
             max_archive_entries: 10_000,
             max_archive_bytes: 2 * 1024 * 1024 * 1024,
             max_compression_ratio: 200,

@@ -234,3 +234,37 @@ fn threads_share_one_engine_and_agree() {
         assert_eq!(handle.join().unwrap(), expected);
     }
 }
+
+/// A stream larger than the document limit is parsed structurally up to a cut and scanned
+/// after it. The cut must not depend on how the stream was chunked (the CLI reads 1 MiB, the
+/// page and Python other sizes), or the same file would give different reports.
+#[test]
+fn large_streams_give_the_same_json_whatever_the_chunking() {
+    let event = "  Warning  FailedMount  42s (x16 over 17m)  kubelet  MountVolume.SetUp failed for volume \"secrets-store01-inline\" : kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: driver name secrets-store.csi.k8s.io not found in the list of registered CSI drivers\n";
+    let error = "E1029 17:37:42.461313       1 server.go:54] failed to process mount request, error: keyvault.BaseClient#GetSecret: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403 Code=\"Forbidden\" Message=\"Public network access is disabled\" InnerError={\"code\":\"ForbiddenByConnection\"}\n";
+    for (what, line) in [
+        ("long lines", "I1029 17:37:42.461313       1 server.go:139] \"mount request succeeded\" pod=\"default/app\" StatusCode=200\n"),
+        ("tiny lines", "ok\n"),
+    ] {
+        let mut text = String::from("Events:\n  Type     Reason       Age   From     Message\n  ----     ------       ----  ----     -------\n");
+        text.push_str(event);
+        let mut n = 0;
+        while text.len() < 5 << 20 {
+            text.push_str(if n % 20_000 == 7 { error } else { line });
+            n += 1;
+        }
+        let bytes = text.as_bytes();
+        let mut reference = None;
+        for chunk in [1 << 20, 65_543, (4 << 20) + 1, 5 << 20, 997] {
+            let mut session = engine().session(&Options::default());
+            for piece in bytes.chunks(chunk) {
+                session.feed("big.log", piece);
+            }
+            let json = session.finish().to_json();
+            match &reference {
+                None => reference = Some(json),
+                Some(r) => assert!(json == *r, "{what}: chunks of {chunk} bytes changed the JSON"),
+            }
+        }
+    }
+}
