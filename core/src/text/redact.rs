@@ -12,7 +12,7 @@
 //! redaction is idempotent (report text may pass through it more than once, and a report may be
 //! re-rendered from redacted text), and the mark it leaves never matches a pattern again.
 
-use regex::{Captures, Regex, RegexSet};
+use regex::{Captures, Regex};
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
@@ -41,6 +41,17 @@ struct Redactor {
     /// A second look at a match the pattern alone cannot tell from ordinary text; `false`
     /// leaves it as it is.
     accept: Accept,
+    /// What a text must hold for the pattern to possibly match.
+    gate: Gate,
+}
+
+/// A cheap test before a pattern runs.
+#[derive(Clone, Copy)]
+enum Gate {
+    /// One of these literals, in any ASCII case.
+    Literals(&'static [&'static str]),
+    /// A run of at least this many base64 characters.
+    Base64Run(usize),
 }
 
 fn always(_: &Captures<'_>) -> bool {
@@ -97,9 +108,18 @@ fn bearer_token(caps: &Captures<'_>) -> bool {
 
 /// A long run of base64 is a key, a certificate or a blob when its letters look random: plenty
 /// of capitals, small letters and digits, few slashes. A resource path in camel case
-/// (`/resourceGroups/MyGroup/providers`) has few capitals and no digits to speak of.
+/// (`/resourceGroups/MyGroup/providers`) has few capitals and no digits to speak of, and a run
+/// of one repeated letter is padding, not key material.
 fn random_base64(caps: &Captures<'_>) -> bool {
-    let run = caps.get(0).map_or("", |m| m.as_str());
+    looks_random(caps.get(0).map_or("", |m| m.as_str()))
+}
+
+/// [`random_base64`] for the run in group 2 (a line that is nothing but the run).
+fn random_run(caps: &Captures<'_>) -> bool {
+    looks_random(caps.get(2).map_or("", |m| m.as_str()))
+}
+
+fn looks_random(run: &str) -> bool {
     let len = run.len();
     let count = |f: fn(&u8) -> bool| run.bytes().filter(f).count();
     let upper = count(u8::is_ascii_uppercase);
@@ -112,56 +132,81 @@ fn random_base64(caps: &Captures<'_>) -> bool {
 /// Key names whose values are credentials, in any case, with `_`, `-` or nothing between words.
 const SECRET_KEYS: &str = r"client[_-]?secret|access[_-]?token|refresh[_-]?token|id[_-]?token|client[_-]?assertion|private[_-]?key|account[_-]?key|shared[_-]?access[_-]?key|shared[_-]?access[_-]?signature|secret[_-]?value|sas[_-]?token|password|passwd|pwd";
 
-static REDACTORS: LazyLock<(RegexSet, Vec<Redactor>)> = LazyLock::new(|| {
+/// A key that names a credential (see [`SECRET_KEYS`]).
+static SECRET_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        "(?i)(?:{SECRET_KEYS})|authorization|^token$|^sig$"
+    ))
+    .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable_regex()))
+});
+
+/// Never reached: `$^` always compiles. Keeps the initialiser free of panics.
+fn unreachable_regex() -> Regex {
+    Regex::new("").unwrap_or_else(|_| unreachable_regex())
+}
+
+static REDACTORS: LazyLock<Redactors> = LazyLock::new(|| {
     let key_value = format!(
         // The key, an optional closing quote (JSON, escaped JSON), `:` or `=`; then the value:
         // double-quoted (escapes allowed, `\"` when the JSON is itself inside a string),
         // single-quoted, or bare up to a separator.
         r#"(?i)((?:{SECRET_KEYS})\\?["']?[ \t]*[:=][ \t]*)(?:(\\?")((?:[^"\\\r\n]|\\[^"\r\n])+)(?:\\?")?|'([^'\r\n]+)'?|([^"'&\s,;}}\\<>]+))"#
     );
-    let specs: Vec<(String, Keep, Accept)> = vec![
+    let specs: Vec<(String, Keep, Accept, Gate)> = vec![
         // JSON Web Tokens (JWS and JWE): the header always starts `eyJ` (`{"`).
         (
             r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]*)*".to_owned(),
             Keep::Nothing,
             always,
+            Gate::Literals(&["eyJ"]),
         ),
         // Authorization and Proxy-Authorization headers: curl -v, HTTP dumps, JSON, `-H '...'`.
         (
             r#"(?im)((?:^|[\s"'>{,\[(-])(?:proxy-)?authorization\\?["']?[ \t]*:[ \t]*\\?["']?)([^\r\n"'\\]+)"#.to_owned(),
             Keep::Group(1),
             header_value,
+            Gate::Literals(&["authorization"]),
         ),
         // Bearer tokens anywhere else.
         (
             r"(?i)(\bbearer[ \t]+)([A-Za-z0-9._~+/-]{8,}=*)".to_owned(),
             Keep::Group(1),
             bearer_token,
+            Gate::Literals(&["bearer"]),
         ),
         // Key/value credentials: query strings, JSON, YAML, connection strings, env dumps.
-        (key_value, Keep::KeyValue, always),
+        (
+            key_value,
+            Keep::KeyValue,
+            always,
+            Gate::Literals(&["secret", "token", "assertion", "key", "signature", "passw", "pwd"]),
+        ),
         // Credentials given as command-line flags.
         (
             r#"(?i)(--(?:client-secret|password|secret|sas-token|account-key|connection-string|token)(?:[ \t]+|=))("[^"\r\n]*"|'[^'\r\n]*'|[^\s"']+)"#.to_owned(),
             Keep::Group(1),
             always,
+            Gate::Literals(&["--"]),
         ),
         (
             r"(?i)(\baz[ \t]+login\b[^\r\n]*?[ \t]-p[ \t]+)(\S+)".to_owned(),
             Keep::Group(1),
             always,
+            Gate::Literals(&["login"]),
         ),
         // SAS signatures, also inside JSON (`\u0026`) and HTML (`&amp;`) escaped URLs.
         (
             r#"(?i)((?:[?&;]|\\u0026|%26|&amp;)sig=)([^&\s"'\\<>]+)"#.to_owned(),
             Keep::Group(1),
             always,
+            Gate::Literals(&["sig="]),
         ),
         // Passwords in URLs: `scheme://user:password@host` (proxies, databases).
         (
             r#"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@"'<>]+:)([^@\s/"'<>]+)(@)"#.to_owned(),
             Keep::Around(1, 3),
             always,
+            Gate::Literals(&["://"]),
         ),
         // Kubeconfig and TokenRequest tokens: `token: <value>` at the start of a YAML line, or
         // a JSON `"token"` field. Prose ("failed to get token: ...") is never at a line start
@@ -170,12 +215,14 @@ static REDACTORS: LazyLock<(RegexSet, Vec<Redactor>)> = LazyLock::new(|| {
             r#"(?im)(^[ \t-]*token[ \t]*:[ \t]*["']?|"token"[ \t]*:[ \t]*")([A-Za-z0-9._~+/=-]{16,})"#.to_owned(),
             Keep::Group(1),
             always,
+            Gate::Literals(&["token"]),
         ),
         // Microsoft Entra client secrets have a recognisable shape: `xxx8Q~` then 31-34 more.
         (
             r"\b[A-Za-z0-9_.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}".to_owned(),
             Keep::Nothing,
             always,
+            Gate::Literals(&["q~"]),
         ),
         // A PEM block encoded in base64, as Kubernetes secrets and kubeconfigs hold it
         // (`LS0tLS1CRUdJTi` is `-----BEGIN`).
@@ -183,51 +230,123 @@ static REDACTORS: LazyLock<(RegexSet, Vec<Redactor>)> = LazyLock::new(|| {
             r"LS0tLS1CRUdJT[A-Za-z0-9+/=]*".to_owned(),
             Keep::Nothing,
             always,
+            Gate::Literals(&["LS0tLS1CRUdJT"]),
         ),
         // Storage account keys: 64 random bytes in base64.
-        (r"[A-Za-z0-9+/]{86}==".to_owned(), Keep::Nothing, always),
+        (
+            r"[A-Za-z0-9+/]{86}==".to_owned(),
+            Keep::Nothing,
+            always,
+            Gate::Base64Run(86),
+        ),
         // A line that is nothing but a base64 run: a PEM body line cited on its own.
         (
-            r#"(?m)^([ \t"']*)[A-Za-z0-9+/]{48,}={0,2}(["',]?[ \t]*)$"#.to_owned(),
-            Keep::Around(1, 2),
-            always,
+            r#"(?m)^([ \t"']*)([A-Za-z0-9+/]{48,}={0,2})(["',]?[ \t]*)$"#.to_owned(),
+            Keep::Around(1, 3),
+            random_run,
+            Gate::Base64Run(48),
         ),
         // Any other long run of random-looking base64 (keys, certificates, blobs in JSON).
         (
             r"[A-Za-z0-9+/]{64,}={0,2}".to_owned(),
             Keep::Nothing,
             random_base64,
+            Gate::Base64Run(64),
         ),
         // Private key material printed as JSON Web Key fields.
         (
             r#"("(?:d|p|q|dp|dq|qi|k)"[ \t]*:[ \t]*")([A-Za-z0-9_-]{16,})"#.to_owned(),
             Keep::Group(1),
             always,
+            Gate::Literals(&["\"d\"", "\"p\"", "\"q\"", "\"dp\"", "\"dq\"", "\"qi\"", "\"k\""]),
         ),
     ];
-    let mut patterns = Vec::new();
     let mut redactors = Vec::new();
-    for (pattern, keep, accept) in specs {
+    let mut literals: Vec<&'static str> = Vec::new();
+    let mut owners: Vec<usize> = Vec::new();
+    for (pattern, keep, accept, gate) in specs {
         // A pattern that failed to compile would be a bug caught by the tests below; skipping
         // it keeps the library total.
-        if let Ok(regex) = Regex::new(&pattern) {
-            patterns.push(pattern);
-            redactors.push(Redactor {
-                pattern: regex,
-                keep,
-                accept,
-            });
+        let Ok(regex) = Regex::new(&pattern) else {
+            continue;
+        };
+        if let Gate::Literals(words) = gate {
+            for word in words {
+                literals.push(word);
+                owners.push(redactors.len());
+            }
+        }
+        redactors.push(Redactor {
+            pattern: regex,
+            keep,
+            accept,
+            gate,
+        });
+    }
+    let literals = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(&literals)
+        .ok();
+    Redactors {
+        redactors,
+        literals,
+        owners,
+    }
+});
+
+/// The redactors and the one literal scan that tells which of them can match a text.
+struct Redactors {
+    redactors: Vec<Redactor>,
+    /// Every gate literal of every redactor, matched ignoring ASCII case.
+    literals: Option<aho_corasick::AhoCorasick>,
+    /// The redactor each literal belongs to.
+    owners: Vec<usize>,
+}
+
+impl Redactors {
+    /// Which redactors can match `text`: one pass for the literals, one for base64 runs. Most
+    /// text has none, and then no regex runs at all.
+    fn candidates(&self, text: &str) -> Vec<bool> {
+        let mut out = vec![false; self.redactors.len()];
+        if let Some(literals) = &self.literals {
+            for found in literals.find_overlapping_iter(text) {
+                if let Some(owner) = self.owners.get(found.pattern().as_usize()) {
+                    if let Some(slot) = out.get_mut(*owner) {
+                        *slot = true;
+                    }
+                }
+            }
+        }
+        let run = longest_base64_run(text);
+        for (slot, redactor) in out.iter_mut().zip(&self.redactors) {
+            if let Gate::Base64Run(min) = redactor.gate {
+                *slot = run >= min;
+            }
+        }
+        out
+    }
+}
+
+/// The longest run of standard base64 characters in `text`.
+fn longest_base64_run(text: &str) -> usize {
+    let mut longest = 0;
+    let mut current = 0;
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' {
+            current += 1;
+            longest = longest.max(current);
+        } else {
+            current = 0;
         }
     }
-    let set = RegexSet::new(&patterns).unwrap_or_else(|_| RegexSet::empty());
-    (set, redactors)
-});
+    longest
+}
 
 /// Passes over a text at most; one almost always suffices (see [`redact`]).
 const MAX_PASSES: usize = 4;
 
 /// Replaces credentials in `text`. Returns borrowed text when nothing was found, which is the
-/// common case and costs one pass of a combined matcher.
+/// common case and costs one literal scan and one byte scan.
 ///
 /// The patterns run one after another, so in rare texts one replacement completes a match for
 /// another (a line that becomes a bare base64 run once its key is redacted). Repeating until
@@ -253,15 +372,12 @@ fn redact_collecting<'a>(text: &'a str, found: &mut dyn FnMut(&str)) -> Cow<'a, 
 
 fn redact_pass<'a>(text: &'a str, found: &mut dyn FnMut(&str)) -> Cow<'a, str> {
     let mut current = redact_pem(text, found);
-    let (set, redactors) = &*REDACTORS;
-    let hits = set.matches(&current);
-    if !hits.matched_any() {
-        return current;
-    }
-    for index in hits.iter() {
-        let Some(redactor) = redactors.get(index) else {
+    let redactors = &*REDACTORS;
+    let candidates = redactors.candidates(&current);
+    for (redactor, candidate) in redactors.redactors.iter().zip(candidates) {
+        if !candidate {
             continue;
-        };
+        }
         if let Cow::Owned(replaced) = redact_one(&current, redactor, found) {
             current = Cow::Owned(replaced);
         }
@@ -294,6 +410,10 @@ pub fn redact_json(value: &serde_json::Value) -> serde_json::Value {
 #[derive(Debug, Clone, Default)]
 pub struct Secrets {
     items: std::collections::BTreeSet<String>,
+    /// The alphanumeric pieces of the credentials (a parser splits `abc==` into `abc` and `=`):
+    /// a text that is exactly one of them goes whole. An exact lookup, so the cost does not
+    /// grow with the number of credentials.
+    pieces: std::collections::BTreeSet<String>,
     /// Built on first use, after the last `learn`.
     finder: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
 }
@@ -315,6 +435,11 @@ impl Secrets {
         for secret in found {
             let secret = secret.trim();
             if secret.len() >= MIN_SECRET {
+                for piece in secret.split(|c: char| !c.is_ascii_alphanumeric()) {
+                    if piece.len() >= MIN_SECRET && piece.len() < secret.len() {
+                        self.pieces.insert(piece.to_owned());
+                    }
+                }
                 self.items.insert(secret.to_owned());
             }
         }
@@ -329,9 +454,13 @@ impl Secrets {
             Value::Array(items) => items.iter().for_each(|v| self.learn_json(v)),
             Value::Object(map) => {
                 for (key, value) in map {
+                    // A field named like a credential (`refresh_token`, `clientSecret`) is read
+                    // with its key, which is what makes its value recognisable.
                     if let Value::String(s) = value {
-                        self.learn(&format!("{key}={s}"));
-                        self.learn(&format!("\"{key}\": \"{s}\""));
+                        if SECRET_KEY.is_match(key) {
+                            self.learn(&format!("{key}={s}"));
+                            self.learn(&format!("\"{key}\": \"{s}\""));
+                        }
                     }
                     self.learn_json(value);
                 }
@@ -364,10 +493,7 @@ impl Secrets {
             return redacted;
         }
         let trimmed = redacted.trim();
-        if trimmed.len() >= MIN_SECRET
-            && trimmed != MARK
-            && self.items.iter().any(|item| item.contains(trimmed))
-        {
+        if self.pieces.contains(trimmed) || self.items.contains(trimmed) {
             return Cow::Owned(MARK.to_owned());
         }
         let Some(finder) = self.finder() else {
@@ -562,9 +688,8 @@ mod tests {
 
     #[test]
     fn every_pattern_compiles() {
-        let (set, redactors) = &*REDACTORS;
-        assert_eq!(set.len(), redactors.len());
-        assert_eq!(redactors.len(), 15);
+        assert_eq!(REDACTORS.redactors.len(), 15);
+        assert!(REDACTORS.literals.is_some());
     }
 
     #[test]
