@@ -709,3 +709,65 @@ KVCSI_UPDATE_CANARIES=1 cargo test -p kvcsi-core --test secrets canary_fixtures_
 Used by `cli/tests/secrets_cli.rs`, `bindings-wasm/tests/secrets.test.mjs` and
 `bindings-python/tests/test_secrets.py`.
 ";
+
+/// A rule that disguises what it reads (reversed, one character at a time) so no pattern in the
+/// report could recognise it: it still cannot leak a credential, because when redacting, the
+/// rules are given the evidence already redacted.
+const DISGUISING_RULE: &str = r#"
+fn meta() {
+    #{ api_version: 1, id: "disguise", severity: "warning", needs: [],
+       text: #{ en: #{ title: "t", message: "{t}" } } }
+}
+fn check(facts, matches) {
+    let out = "";
+    for kind in facts.keys() {
+        for f in facts[kind] {
+            let chars = f.text.to_chars();
+            let i = chars.len() - 1;
+            while i >= 0 { out += chars[i]; out += "."; i -= 1; }
+        }
+    }
+    [finding(#{ params: #{ t: out } })]
+}
+"#;
+
+#[test]
+fn rules_see_the_evidence_redacted() {
+    let engine = Engine::builder()
+        .builtin(false)
+        .rule(RuleSource::user("disguise.rhai", DISGUISING_RULE))
+        .build();
+    assert!(
+        engine.rules().errors.is_empty(),
+        "{:?}",
+        engine.rules().errors
+    );
+    let case = 995;
+    // Error lines of a log become log facts, whatever they hold.
+    let evidence = vec![Evidence::new(
+        "provider.log",
+        format!(
+            "E1120 10:00:00.000000       1 server.go:1] failed: {}\n",
+            all_fragments(case)
+        ),
+    )];
+    let disguised = |m: &str| m.chars().rev().map(|c| format!("{c}.")).collect::<String>();
+    let report = engine.check(&evidence, &Options::default());
+    let json = report.to_json();
+    for k in 0..KINDS.len() {
+        assert!(
+            !json.contains(&disguised(&marker(k, case))),
+            "{} leaked disguised",
+            KINDS[k].0
+        );
+    }
+    // Unredacted, the same rule shows them disguised: it really read them.
+    let open = engine.check(
+        &evidence,
+        &Options {
+            redact: false,
+            ..Options::default()
+        },
+    );
+    assert!(open.to_json().contains(&disguised(&marker(0, case))));
+}
