@@ -1181,8 +1181,24 @@ impl<'e> Session<'e> {
         let shown = self.options.redact.then_some(&secrets);
         let facts_value = self.facts_dynamic(shown);
         let present: Vec<&str> = self.facts.kinds().collect();
-        let mut outcomes = Vec::new();
-        for rule in &engine.rules.rules {
+        // Built-in rules first, then custom ones, so a slow custom rule set spends the check's
+        // time budget on itself; the outcomes keep the rule set's order.
+        let mut order: Vec<usize> = (0..engine.rules.rules.len()).collect();
+        order.sort_by_key(|&i| {
+            engine
+                .rules
+                .rules
+                .get(i)
+                .is_none_or(|r| r.source.origin != crate::rule::RuleOrigin::Builtin)
+        });
+        let rules_started = web_time::Instant::now();
+        let budget = engine.script_limits.check_wall_clock;
+        let mut ran: Vec<Option<(Arc<crate::rule::Rule>, Outcome, Vec<String>)>> =
+            vec![None; engine.rules.rules.len()];
+        for index in order {
+            let Some(rule) = engine.rules.rules.get(index) else {
+                continue;
+            };
             let mut rule_matches = self.rule_matches(&rule.meta.id);
             if let Some(secrets) = shown {
                 for value in rule_matches.values_mut() {
@@ -1203,6 +1219,18 @@ impl<'e> Session<'e> {
                 (Outcome::NotApplicable(rule.meta.needs.clone()), Vec::new())
             } else if !self.options.evaluate_rules {
                 (Outcome::Ran(Vec::new()), Vec::new())
+            } else if rules_started.elapsed() >= budget {
+                let mut diagnostic = Diagnostic::new(
+                    "rule-limit-check-time",
+                    format!(
+                        "not run: the rules of this check already took {} s in all",
+                        budget.as_secs()
+                    ),
+                )
+                .with_rule(&rule.meta.id)
+                .with_source(&rule.source.file);
+                diagnostic.limit = Some("check_wall_clock".to_owned());
+                (Outcome::Failed(diagnostic), Vec::new())
             } else {
                 let matches_value = rhai::serde::to_dynamic(&rule_matches).unwrap_or(Dynamic::UNIT);
                 run_rule(
@@ -1213,8 +1241,11 @@ impl<'e> Session<'e> {
                     matches_value,
                 )
             };
-            outcomes.push((rule.clone(), outcome, printed));
+            if let Some(slot) = ran.get_mut(index) {
+                *slot = Some((rule.clone(), outcome, printed));
+            }
         }
+        let outcomes: Vec<_> = ran.into_iter().flatten().collect();
         let mut diagnostics = engine.rules.diagnostics();
         diagnostics.append(&mut self.diagnostics);
         if self.stats.sources == 0 {

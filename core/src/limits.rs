@@ -85,6 +85,11 @@ pub struct ScriptLimits {
     /// Wall-clock time one rule call may take; checked through rhai's progress callback, which
     /// also works on wasm32 where threads and signals do not exist.
     pub wall_clock: Duration,
+    /// Wall-clock time all the rules of one check may take together. Each rule is bounded by
+    /// `wall_clock`, but a folder of a thousand slow rules is not; once this is spent, the
+    /// rules not yet run are reported (`rule-limit-check-time`) instead of run. Built-in rules
+    /// run first, so custom rules cannot starve them.
+    pub check_wall_clock: Duration,
 }
 
 impl Default for ScriptLimits {
@@ -102,6 +107,7 @@ impl Default for ScriptLimits {
             max_functions: 256,
             max_variables: 1_000,
             wall_clock: Duration::from_millis(1_000),
+            check_wall_clock: Duration::from_secs(30),
         }
     }
 }

@@ -892,3 +892,56 @@ fn nested_gzip_bombs() {
         .unwrap_or_else(|| panic!("{:#?}", report.diagnostics));
     assert!(budget.message.contains("in all"), "{}", budget.message);
 }
+
+// ---- hostile rule sets ----
+
+/// Each rule is bounded by its own wall clock, and a whole rule set by the check's: forty rules
+/// that each spin until stopped end in about the check budget, not forty times the rule limit,
+/// and the built-in rules (run first) still report.
+#[test]
+fn a_slow_rule_set_shares_one_time_budget() {
+    let rules = (0..40).map(|i| {
+        kvcsi_core::RuleSource::user(
+            format!("slow/{i:02}.rhai"),
+            format!(
+                "fn meta() {{ #{{ api_version: 1, id: \"slow-{i:02}\", severity: \"error\", needs: [], text: #{{ en: #{{ title: \"t\", message: \"m\" }} }} }} }}\n\
+                 fn check(facts, matches) {{ let x = 0; loop {{ x += 1; }} }}\n"
+            ),
+        )
+    });
+    let engine = Engine::builder()
+        .rules(rules)
+        .script_limits(kvcsi_core::limits::ScriptLimits {
+            max_operations: u64::MAX,
+            wall_clock: Duration::from_millis(200),
+            check_wall_clock: Duration::from_secs(1),
+            ..Default::default()
+        })
+        .build();
+    let report = within(Duration::from_secs(10), "40 slow rules", || {
+        engine.check(
+            &[Evidence::new("describe-pod.txt", EVENT)],
+            &Options::default(),
+        )
+    });
+    assert!(
+        report.findings.iter().any(|f| f.rule == RULE),
+        "built-in rules ran first"
+    );
+    let skipped = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "rule-limit-check-time")
+        .count();
+    let stopped = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "rule-limit-wall-clock")
+        .count();
+    assert!(skipped > 0 && stopped > 0, "{:?}", codes(&report));
+    assert_eq!(skipped + stopped, 40, "{:?}", codes(&report));
+    assert!(matches!(
+        report.strict_error(),
+        Some(kvcsi_core::Error::LimitExceeded { .. })
+    ));
+}

@@ -121,6 +121,7 @@ pub fn limit_name(code: &str) -> Option<&'static str> {
         "rule-limit-modules" => "max_modules",
         "rule-limit-wall-clock" => "wall_clock",
         "rule-limit-results" => "max_results",
+        "rule-limit-check-time" => "check_wall_clock",
         _ => return None,
     })
 }
