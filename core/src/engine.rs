@@ -1193,8 +1193,7 @@ impl<'e> Session<'e> {
         });
         let rules_started = web_time::Instant::now();
         let budget = engine.script_limits.check_wall_clock;
-        let mut ran: Vec<Option<(Arc<crate::rule::Rule>, Outcome, Vec<String>)>> =
-            vec![None; engine.rules.rules.len()];
+        let mut ran = vec![None; engine.rules.rules.len()];
         for index in order {
             let Some(rule) = engine.rules.rules.get(index) else {
                 continue;

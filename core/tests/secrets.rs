@@ -754,11 +754,10 @@ fn rules_see_the_evidence_redacted() {
     let disguised = |m: &str| m.chars().rev().map(|c| format!("{c}.")).collect::<String>();
     let report = engine.check(&evidence, &Options::default());
     let json = report.to_json();
-    for k in 0..KINDS.len() {
+    for (k, (kind, _)) in KINDS.iter().enumerate() {
         assert!(
             !json.contains(&disguised(&marker(k, case))),
-            "{} leaked disguised",
-            KINDS[k].0
+            "{kind} leaked disguised"
         );
     }
     // Unredacted, the same rule shows them disguised: it really read them.
