@@ -353,6 +353,31 @@ pub fn check(data: &[u8]) {
     let _ = text::render(&report, true);
     let _ = markdown::render(&report);
     let _ = html::render(&report, true);
+
+    // Every text of a redacted report is already redacted: nothing was put together after
+    // redaction in a way that forms a credential again.
+    let value = serde_json::to_value(&report).unwrap();
+    assert_redacted(&value);
+
+    // The facts view, as `kvcsi facts` prints it, redacts too.
+    let mut session = engine.session(&options);
+    for (name, bytes) in &pieces {
+        session.feed(name, bytes);
+    }
+    let view = session.finish_facts().redacted();
+    let _ = serde_json::to_string(&view).unwrap();
+}
+
+fn assert_redacted(value: &serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => {
+            let again = redact(s);
+            assert_eq!(again.as_ref(), s.as_str(), "a report text is not redacted");
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(assert_redacted),
+        serde_json::Value::Object(map) => map.values().for_each(assert_redacted),
+        _ => {}
+    }
 }
 
 /// Script limits for fuzzing rules: the same guards as the defaults, scaled down so one input
