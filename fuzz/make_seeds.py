@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes fuzz/seeds/<target>/: small, realistic starting inputs for each fuzz target.
 
-Seeds are copies of the format fixtures (tests/formats, /work/shared/fixtures/formats when
+Seeds are copies of the format fixtures (tests/formats and tests/shared-formats, when
 present) and evidence cases (tests/cases), chosen by what each target parses, plus a few
 hand-written inputs (credentials for the redactor, hostile rule bodies, hostile tar headers).
 The output is committed; rerun this after adding fixtures. Deterministic: same inputs, same
@@ -19,7 +19,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "fuzz" / "seeds"
 MAX_SEED = 8 * 1024
 
-FORMAT_DIRS = [ROOT / "tests" / "formats", pathlib.Path("/work/shared/fixtures/formats")]
+FORMAT_DIRS = [ROOT / "tests" / "formats", ROOT / "tests" / "shared-formats"]
 CASES = ROOT / "tests" / "cases"
 
 

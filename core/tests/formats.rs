@@ -1,6 +1,6 @@
 //! Every evidence format an operator has, proven by the facts it yields.
 //!
-//! The fixtures are real command outputs: the shared set in `../shared/fixtures/formats` (or the
+//! The fixtures are real command outputs: the shared set vendored in `tests/shared-formats` (or the
 //! folder named by `KVCSI_SHARED_FORMATS`) and the ones this repository adds in `tests/formats`,
 //! each cited in a `SOURCES.md` beside it. For every file an insta snapshot records the segments
 //! (kinds, line ranges, commands), the facts rules will see (every field, `raw` objects left out
@@ -18,7 +18,7 @@ const EVIDENCE: &str = "<evidence>";
 
 fn shared_dir() -> PathBuf {
     std::env::var_os("KVCSI_SHARED_FORMATS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/formats"),
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/shared-formats"),
         PathBuf::from,
     )
 }
