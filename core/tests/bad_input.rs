@@ -945,3 +945,133 @@ fn a_slow_rule_set_shares_one_time_budget() {
         Some(kvcsi_core::Error::LimitExceeded { .. })
     ));
 }
+
+// ---- hostile text in reports ----
+
+/// Markup and control characters that evidence (and a rule echoing it) may carry into a report.
+const HOSTILE_TEXT: &str = " \x1b]52;c;ZXZpbA==\x1b\\ \x1bc \x1b7 back\x08\x08 cr\rover \u{9b}2J ```` ![beacon](https://evil.example/b.png) <img src=x onerror=alert(1)> <script>alert(1)</script> [click](https://evil.example/) `code";
+
+const ECHO_RULE: &str = r#"
+fn meta() {
+    #{ api_version: 1, id: "echo", severity: "warning", needs: [],
+       text: #{ en: #{ title: "{t}", message: "{t}", step: "{t}" } }, commands: #{ step: "echo {t}" } }
+}
+fn check(facts, matches) {
+    let t = "";
+    for e in facts.events { t += e.message; }
+    [finding(#{ params: #{ t: t }, subject: #{ pod: t }, evidence: facts.events.map(|e| e.at),
+                remediation: [["step", "step"]] })]
+}
+"#;
+
+/// Markdown with code blocks and code spans removed, as a renderer would show it as markup.
+fn markdown_outside_code(markdown: &str) -> String {
+    let mut out = String::new();
+    let mut fence: Option<usize> = None;
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        let ticks = trimmed.chars().take_while(|c| *c == '`').count();
+        match fence {
+            Some(open) if ticks >= open && trimmed[ticks..].trim().is_empty() => fence = None,
+            Some(_) => {}
+            None if ticks >= 3 => fence = Some(ticks),
+            None => {
+                // A backslash before punctuation makes it a literal character, not markup.
+                let mut unescaped = String::new();
+                let mut chars = line.chars().peekable();
+                while let Some(c) = chars.next() {
+                    match chars.peek() {
+                        Some(next) if c == '\\' && next.is_ascii_punctuation() => {
+                            chars.next();
+                            unescaped.push('_');
+                        }
+                        _ => unescaped.push(c),
+                    }
+                }
+                let line = unescaped.as_str();
+                // Drop code spans: a run of n backticks up to the next run of exactly n.
+                let mut rest = line;
+                while let Some(start) = rest.find('`') {
+                    out.push_str(&rest[..start]);
+                    let n = rest[start..].chars().take_while(|c| *c == '`').count();
+                    let after = &rest[start + n..];
+                    let close = "`".repeat(n);
+                    let mut end = None;
+                    let mut from = 0;
+                    while let Some(p) = after[from..].find(&close) {
+                        let at = from + p;
+                        let run = after[at..].chars().take_while(|c| *c == '`').count();
+                        if run == n {
+                            end = Some(at);
+                            break;
+                        }
+                        from = at + run;
+                    }
+                    match end {
+                        Some(e) => rest = &after[e + n..],
+                        None => {
+                            out.push_str(&rest[start..start + n]);
+                            rest = after;
+                        }
+                    }
+                }
+                out.push_str(rest);
+                out.push('\n');
+            }
+        }
+    }
+    assert!(fence.is_none(), "a code block was left open:\n{markdown}");
+    out
+}
+
+#[test]
+fn hostile_text_cannot_drive_a_terminal_or_a_ticket() {
+    let event = EVENT.replace(
+        "registered CSI drivers",
+        &format!("registered CSI drivers{HOSTILE_TEXT}"),
+    );
+    let engine = Engine::builder()
+        .rule(kvcsi_core::RuleSource::user("echo.rhai", ECHO_RULE))
+        .build();
+    for redact in [true, false] {
+        let options = Options {
+            redact,
+            ..Options::default()
+        };
+        let report = engine.check(
+            &[Evidence::new("describe-pod.txt", event.clone())],
+            &options,
+        );
+        assert!(report.findings.iter().any(|f| f.rule == "echo"));
+        assert!(report.findings.iter().any(|f| f.rule == RULE));
+        let plain = kvcsi_core::report::text::render(&report, false);
+        for c in ['\x1b', '\r', '\x08', '\u{9b}', '\x07'] {
+            assert!(!plain.contains(c), "{c:?} reached the terminal:\n{plain}");
+        }
+        // In colour, the only escape sequences are the renderer's own colours.
+        let coloured = kvcsi_core::report::text::render(&report, true);
+        for (i, _) in coloured.match_indices('\x1b') {
+            let tail = &coloured[i + 1..];
+            let sgr = tail.starts_with('[')
+                && tail[1..].find('m').is_some_and(|m| {
+                    tail[1..1 + m]
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == ';')
+                });
+            assert!(
+                sgr,
+                "a foreign escape sequence: {:?}",
+                &tail[..tail.len().min(12)]
+            );
+        }
+        let markdown = kvcsi_core::report::markdown::render(&report);
+        let markup = markdown_outside_code(&markdown);
+        for bad in ["<img", "<script", "![", "](https://evil"] {
+            assert!(!markup.contains(bad), "{bad} is live markup in:\n{markup}");
+        }
+        let html = kvcsi_core::report::html::render(&report, true);
+        for bad in ["<img", "<script", "onerror=alert(1)>"] {
+            assert!(!html.contains(bad), "{bad} is live HTML");
+        }
+    }
+}

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::evidence::Location;
 use crate::rule::{Outcome, Override, RawFinding, RawRequest, Rule, RuleResult};
+use crate::text::encoding::visible;
 use crate::text::redact::Secrets;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -82,11 +83,13 @@ impl Renderer<'_> {
     }
 
     fn clean(&self, text: String) -> String {
-        if self.redact {
+        let text = if self.redact {
             self.secrets.clean(&text).into_owned()
         } else {
             text
-        }
+        };
+        // Redacted or not, no control character from the evidence reaches a terminal.
+        visible(&text).into_owned()
     }
 
     fn request(&self, request: &RawRequest, fallback: &Map<String, Value>) -> Request {
@@ -136,6 +139,8 @@ pub fn build(input: Arc<BuildInput>, lang: Lang) -> Report {
                 d.message = input.secrets.clean(&d.message).into_owned();
                 d.source = d.source.map(|s| input.secrets.clean(&s).into_owned());
             }
+            d.message = visible(&d.message).into_owned();
+            d.source = d.source.map(|s| visible(&s).into_owned());
             d
         })
         .collect();
@@ -347,7 +352,10 @@ fn render_finding(
         rule: meta.id.clone(),
         severity,
         cause: meta.cause,
-        confidence: raw.confidence.clone().unwrap_or_else(|| "high".to_owned()),
+        confidence: raw
+            .confidence
+            .as_deref()
+            .map_or_else(|| "high".to_owned(), |c| visible(c).into_owned()),
         subject: subject_of(raw)
             .into_iter()
             .map(|(k, v)| (k, renderer.clean(v)))
@@ -358,7 +366,11 @@ fn render_finding(
         evidence,
         remediation,
         requests,
-        references: meta.references.clone(),
+        references: meta
+            .references
+            .iter()
+            .map(|r| visible(r).into_owned())
+            .collect(),
     };
     (finding, locations, sources)
 }

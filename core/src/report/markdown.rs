@@ -3,9 +3,42 @@
 use super::{Lang, Report};
 use std::fmt::Write;
 
+// Texts in a report come from the evidence, and a report is pasted into tickets that render
+// Markdown: no evidence text may close its code block or code span, or become a link, an image
+// (a beacon to another server) or HTML.
+
+/// The longest run of backticks in `text`.
+fn longest_backticks(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// A code block its text cannot close: one backtick more than the text's longest run.
 fn fence(text: &str) -> String {
-    let ticks = if text.contains("```") { "````" } else { "```" };
+    let ticks = "`".repeat((longest_backticks(text) + 1).max(3));
     format!("{ticks}\n{text}\n{ticks}\n")
+}
+
+/// An inline code span its text cannot close.
+fn code(text: &str) -> String {
+    let ticks = "`".repeat(longest_backticks(text) + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{text}{pad}{ticks}")
+}
+
+/// Prose with the characters that make links, images and HTML escaped.
+fn prose(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '<' | '>' | '[' | ']' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Renders `report` as Markdown.
@@ -39,25 +72,32 @@ pub fn render(report: &Report) -> String {
             out,
             "## {} · {}\n",
             f.severity.as_str().to_uppercase(),
-            f.title
+            prose(&f.title)
         );
-        let _ = writeln!(out, "`{}`{cause} · confidence: {}\n", f.rule, f.confidence);
+        let _ = writeln!(
+            out,
+            "{}{cause} · confidence: {}\n",
+            code(&f.rule),
+            prose(&f.confidence)
+        );
         if !f.subject.is_empty() {
             let subject: Vec<String> = f
                 .subject
                 .iter()
-                .map(|(k, v)| format!("{k}: `{v}`"))
+                .map(|(k, v)| format!("{}: {}", prose(k), code(v)))
                 .collect();
             let _ = writeln!(out, "{}\n", subject.join(" · "));
         }
-        let _ = writeln!(out, "{}\n", f.message);
+        let _ = writeln!(out, "{}\n", prose(&f.message));
         if !f.evidence.is_empty() {
             let _ = writeln!(out, "**{}**\n", if ja { "証拠" } else { "Evidence" });
             for e in &f.evidence {
                 let _ = writeln!(
                     out,
-                    "- `{}` lines {}–{}\n",
-                    e.source, e.lines[0], e.lines[1]
+                    "- {} lines {}–{}\n",
+                    code(&e.source),
+                    e.lines[0],
+                    e.lines[1]
                 );
                 out.push_str(&fence(&e.text));
                 out.push('\n');
@@ -66,7 +106,7 @@ pub fn render(report: &Report) -> String {
         if !f.remediation.is_empty() {
             let _ = writeln!(out, "**{}**\n", if ja { "対処" } else { "Fix" });
             for (n, step) in f.remediation.iter().enumerate() {
-                let _ = writeln!(out, "{}. {}", n + 1, step.text);
+                let _ = writeln!(out, "{}. {}", n + 1, prose(&step.text));
                 if let Some(command) = &step.command {
                     out.push('\n');
                     for line in fence(command).lines() {
@@ -97,7 +137,7 @@ pub fn render(report: &Report) -> String {
             }
         );
         for r in &report.requests {
-            let _ = writeln!(out, "- {} (`{}`)", r.reason, r.rule);
+            let _ = writeln!(out, "- {} ({})", prose(&r.reason), code(&r.rule));
             if let Some(command) = &r.command {
                 for line in fence(command).lines() {
                     let _ = writeln!(out, "  {line}");
@@ -117,7 +157,7 @@ pub fn render(report: &Report) -> String {
             }
         );
         for p in &report.passed {
-            let _ = writeln!(out, "- `{}`: {}", p.rule, p.reason);
+            let _ = writeln!(out, "- {}: {}", code(&p.rule), prose(&p.reason));
         }
         out.push('\n');
     }
@@ -126,8 +166,11 @@ pub fn render(report: &Report) -> String {
         for s in &report.suppressed {
             let _ = writeln!(
                 out,
-                "- `{}` {}: {} ({})",
-                s.rule, s.title, s.reason, s.entry
+                "- {} {}: {} ({})",
+                code(&s.rule),
+                prose(&s.title),
+                prose(&s.reason),
+                prose(&s.entry)
             );
         }
         out.push('\n');
@@ -146,9 +189,9 @@ pub fn render(report: &Report) -> String {
             let source = d
                 .source
                 .as_deref()
-                .map(|s| format!(" `{s}`"))
+                .map(|s| format!(" {}", code(s)))
                 .unwrap_or_default();
-            let _ = writeln!(out, "- `{}`{source}: {}", d.code, d.message);
+            let _ = writeln!(out, "- {}{source}: {}", code(&d.code), prose(&d.message));
         }
         out.push('\n');
     }

@@ -128,6 +128,29 @@ impl Utf16Decoder {
     }
 }
 
+/// Text safe to print on a terminal and to paste into a ticket: control characters other than
+/// tab and line feed (escape sequences that move the cursor, retitle the window or write the
+/// clipboard; a carriage return or backspaces that overwrite what was printed; C1 controls,
+/// which some terminals obey) become U+FFFD. ANSI colours were already stripped from evidence
+/// lines; this catches everything else, in every string a report holds.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if unsafe_char(c) {
+                    char::REPLACEMENT_CHARACTER
+                } else {
+                    c
+                }
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -165,6 +188,15 @@ mod tests {
                 assert_eq!(String::from_utf8(out).unwrap(), text, "chunks of {size}");
             }
         }
+    }
+
+    #[test]
+    fn control_characters_never_reach_a_terminal() {
+        assert_eq!(visible("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(
+            visible("a\x1b]52;c;ZXZpbA==\x07b\x1b[2Jc\rd\x08e\u{9b}f"),
+            "a\u{fffd}]52;c;ZXZpbA==\u{fffd}b\u{fffd}[2Jc\u{fffd}d\u{fffd}e\u{fffd}f"
+        );
     }
 
     #[test]
