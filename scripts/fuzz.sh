@@ -20,7 +20,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 TOTAL=${FUZZ_SECONDS:-300}
 SANITIZER=${FUZZ_SANITIZER:-none} # `address` finds memory bugs in dependencies' unsafe code, at half the speed
 RSS_MB=${FUZZ_RSS_MB:-2048}
-TIMEOUT=${FUZZ_TIMEOUT:-10}        # seconds one input may take before it counts as a hang
+TIMEOUT=${FUZZ_TIMEOUT:-10}        # seconds one parser input may take before it counts as a hang
 
 nightly=$(rustup toolchain list 2>/dev/null | grep -o '^nightly[^ ]*' | head -n1)
 if [ -z "$nightly" ]; then
@@ -53,6 +53,16 @@ weight() {
     *) echo 1 ;;
   esac
 }
+# The whole check runs every rule twice per input (whole and chunked) and renders the report;
+# a rule input may run to its (scaled-down) wall clock at load and in check. Their hang limits
+# leave room for a busy machine; a parser input gets TIMEOUT.
+timeout_for() {
+  case "$1" in
+    check) echo $((TIMEOUT * 3)) ;;
+    rule) echo $((TIMEOUT * 2)) ;;
+    *) echo "$TIMEOUT" ;;
+  esac
+}
 max_len() {
   case "$1" in
     check | archive) echo 65536 ;;
@@ -75,6 +85,8 @@ bin_dir="fuzz/target/$(rustc "+$nightly" -vV | sed -n 's/^host: //p')/release"
 
 logs=$(mktemp -d)
 failed=()
+total_runs=0
+total_cov=0
 printf '%-22s %6s %10s %8s %8s %8s  %s\n' target secs runs cov ft corpus result
 for t in $targets; do
   secs=$(( TOTAL * $(weight "$t") / total_weight ))
@@ -84,7 +96,7 @@ for t in $targets; do
   [ -d "fuzz/regressions/$t" ] && inputs+=("fuzz/regressions/$t")
   log="$logs/$t.log"
   "$bin_dir/$t" "${inputs[@]}" \
-    -max_total_time="$secs" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" \
+    -max_total_time="$secs" -timeout="$(timeout_for "$t")" -rss_limit_mb="$RSS_MB" \
     -max_len="$(max_len "$t")" -print_final_stats=1 -close_fd_mask=1 \
     -artifact_prefix="fuzz/artifacts/$t/" >"$log" 2>&1
   status=$?
@@ -93,6 +105,8 @@ for t in $targets; do
   cov=$(echo "$stats" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
   ft=$(echo "$stats" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
   corp=$(echo "$stats" | sed -n 's/.*corp: \([0-9]*\).*/\1/p')
+  total_runs=$((total_runs + ${runs:-0}))
+  total_cov=$((total_cov + ${cov:-0}))
   if [ "$status" -eq 0 ]; then
     result=ok
   else
@@ -107,6 +121,8 @@ for t in $targets; do
     echo "    then copy the input to fuzz/regressions/$t/ so core/tests/bad_input.rs replays it"
   fi
 done
+
+printf '%-22s %6s %10s %8s\n' "all (sum)" "$TOTAL" "$total_runs" "$total_cov"
 
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "fuzz: FAILED: ${failed[*]}"
