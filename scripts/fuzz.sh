@@ -20,6 +20,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 TOTAL=${FUZZ_SECONDS:-300}
 SANITIZER=${FUZZ_SANITIZER:-none} # `address` finds memory bugs in dependencies' unsafe code, at half the speed
 RSS_MB=${FUZZ_RSS_MB:-2048}
+MERGE_ABOVE=${FUZZ_MERGE_ABOVE:-3000} # a corpus with more inputs is minimised first (kept small for CI caches)
 TIMEOUT=${FUZZ_TIMEOUT:-10}        # seconds one parser input may take before it counts as a hang
 
 nightly=$(rustup toolchain list 2>/dev/null | grep -o '^nightly[^ ]*' | head -n1)
@@ -92,6 +93,17 @@ for t in $targets; do
   secs=$(( TOTAL * $(weight "$t") / total_weight ))
   [ "$secs" -lt 5 ] && secs=5
   mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
+  if [ "$(ls -1 "fuzz/corpus/$t" | wc -l)" -gt "$MERGE_ABOVE" ]; then
+    # Keep only the inputs that still add coverage (libFuzzer's merge), so the corpus does not
+    # grow without bound from run to run.
+    rm -rf "fuzz/corpus/$t.min" && mkdir "fuzz/corpus/$t.min"
+    if "$bin_dir/$t" -merge=1 -timeout="$(timeout_for "$t")" -max_len="$(max_len "$t")" \
+      "fuzz/corpus/$t.min" "fuzz/corpus/$t" >/dev/null 2>&1; then
+      rm -rf "fuzz/corpus/$t" && mv "fuzz/corpus/$t.min" "fuzz/corpus/$t"
+    else
+      rm -rf "fuzz/corpus/$t.min"
+    fi
+  fi
   inputs=("fuzz/corpus/$t" "fuzz/seeds/$t")
   [ -d "fuzz/regressions/$t" ] && inputs+=("fuzz/regressions/$t")
   log="$logs/$t.log"
