@@ -96,6 +96,8 @@ pub struct Summary {
     pub candidate_lines: u64,
     /// Candidate lines that were not valid UTF-8.
     pub lossy_lines: u64,
+    /// Lines longer than the line limit (only their head is read).
+    pub truncated_lines: u64,
     /// Groups touched in this block (to clear them cheaply).
     touched: Vec<GroupId>,
 }
@@ -109,6 +111,7 @@ impl Summary {
             kv: Target::new(0),
             candidate_lines: 0,
             lossy_lines: 0,
+            truncated_lines: 0,
             touched: Vec::new(),
         }
     }
@@ -128,6 +131,7 @@ impl Summary {
         self.kv.clear(fact_cap);
         self.candidate_lines = 0;
         self.lossy_lines = 0;
+        self.truncated_lines = 0;
     }
 
     /// Groups with lines in this block.

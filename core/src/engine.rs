@@ -1,15 +1,16 @@
 //! The engine (rules, matcher, limits; built once, shared) and the session (one check).
 
-use crate::blockscan::{self, Deferred, GroupRoles, LineRef, Summary};
+use crate::blockscan::{self, Deferred, GroupRoles};
 use crate::classify::{segment, Segment, SegmentKind};
 use crate::evidence::{Evidence, Location};
 use crate::facts::{Fact, Facts, FACT_KINDS};
 use crate::input::archive::{ArchiveDecoder, ArchiveEvent, ArchiveLimits};
 use crate::limits::{InputLimits, ScriptLimits};
 use crate::parse::{klog, kv_error, parse_segment, units, Sink, Unit};
+use crate::pipeline::{scan_part, Caps, ScanCore, ScanPart, Worker};
 use crate::report::{build, BuildInput, Diagnostic, Lang, Report, Stats, SuppressionList};
 use crate::rule::{builtin_sources, run_rule, sandbox, Outcome, RuleSet, RuleSource};
-use crate::scan::{GroupId, Matcher, PatternMatches, PatternSpec, ScanScratch};
+use crate::scan::{GroupId, Matcher, PatternMatches, PatternSpec};
 use crate::text::encoding::{sniff, Sniffed, Utf16Decoder, SNIFF_BYTES};
 use crate::text::lines::{decode_line, split_lines, Line};
 use crate::text::normalize::{split_prefix, strip_ansi};
@@ -69,18 +70,18 @@ impl Default for EngineBuilder {
     }
 }
 
-/// One scan thread unless `KVCSI_THREADS=2` asks for two. Two did not pay on the measured
-/// machine (its second core was busy; see docs/performance.md), and starting a thread per
-/// block lets each thread's allocator arena keep memory (8 MiB more at 1 GiB than at 100 MiB).
-/// wasm32 has no threads.
+/// Two scan threads where the machine has two cores or more, one otherwise; `KVCSI_THREADS`
+/// (1 or 2) overrides. The second thread is a worker that scans every other large block while
+/// the caller's thread reads and scans the next (see `pipeline`). wasm32 has no threads.
 fn default_scan_threads() -> usize {
     if cfg!(target_arch = "wasm32") {
         return 1;
     }
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     std::env::var("KVCSI_THREADS")
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(1)
+        .unwrap_or(cores)
         .clamp(1, 2)
 }
 
@@ -115,8 +116,8 @@ impl EngineBuilder {
         self
     }
 
-    /// Threads a large block is scanned with: 1 or 2 (default 1, or `KVCSI_THREADS`). Reports
-    /// do not depend on it.
+    /// Threads large blocks are scanned with: 1 or 2 (default 2 on a machine with two cores or
+    /// more, or `KVCSI_THREADS`). Reports do not depend on it.
     pub fn scan_threads(mut self, threads: usize) -> Self {
         self.scan_threads = if cfg!(target_arch = "wasm32") {
             1
@@ -182,8 +183,11 @@ impl EngineBuilder {
         Engine {
             rhai,
             rules,
-            matcher,
-            roles,
+            scan: Arc::new(ScanCore {
+                matcher,
+                roles,
+                max_line: self.input_limits.max_line_bytes,
+            }),
             scan_threads: self.scan_threads,
             matcher_error,
             input_limits: self.input_limits,
@@ -202,9 +206,8 @@ fn unreachable_matcher() -> Matcher {
 pub struct Engine {
     rhai: rhai::Engine,
     rules: RuleSet,
-    matcher: Matcher,
-    /// What each confirm group of the matcher feeds (Key Vault errors, rule matches).
-    roles: GroupRoles,
+    /// The matcher and what each confirm group feeds, shared with scan workers.
+    scan: Arc<ScanCore>,
     /// Threads a large block is scanned with (1 or 2).
     scan_threads: usize,
     matcher_error: Option<String>,
@@ -234,7 +237,7 @@ impl Engine {
 
     /// The pattern matcher (for `rules lint`, which compiles every confirm regex).
     pub fn matcher(&self) -> &Matcher {
-        &self.matcher
+        &self.scan.matcher
     }
 
     /// Starts a streaming check.
@@ -366,85 +369,28 @@ pub struct Session<'e> {
     inflated: u64,
 }
 
-/// Buffers of the block scan, reused across blocks so a scan allocates nothing per line: one
-/// part per scan thread.
+/// The block scan's buffers, reused across blocks so a scan allocates nothing per line, and
+/// its worker thread when it has one.
 #[derive(Debug, Default)]
 struct ScanState {
+    /// Summary buffers not in use.
     parts: Vec<ScanPart>,
+    /// Block buffers not in use (a stream's carry takes one, a scanned block gives one back).
+    blocks: Vec<Vec<u8>>,
+    /// The second scan thread, started on the first large block.
+    worker: Option<Worker>,
+    /// No thread could be started: scan on the caller's thread only.
+    worker_failed: bool,
+    /// The stream whose block the worker holds, and the caps it was summarised for.
+    pending: Option<(String, Caps)>,
 }
 
-/// What one scan thread works in.
-#[derive(Debug)]
-struct ScanPart {
-    scratch: ScanScratch,
-    summary: Summary,
-    confirmed: Vec<GroupId>,
-    groups: Vec<GroupId>,
-}
-
-impl ScanPart {
-    fn new(groups: usize) -> Self {
-        Self {
-            scratch: ScanScratch::default(),
-            summary: Summary::new(groups),
-            confirmed: Vec::new(),
-            groups: Vec::new(),
-        }
-    }
-}
-
-/// Blocks at least this large are split between two scan threads: below it, starting a thread
-/// costs more than it saves.
+/// Blocks at least this large go to the scan worker when there is one: a smaller block costs
+/// less to scan than to hand over.
 const PARALLEL_BLOCK: usize = 256 * 1024;
 
-/// Scans one run of complete lines into `part.summary` (reset first); returns its line count.
-fn scan_part(
-    engine: &Engine,
-    block: &[u8],
-    base: u64,
-    part: &mut ScanPart,
-    (group_cap, fact_cap): (usize, usize),
-) -> u64 {
-    let max_line = engine.input_limits.max_line_bytes;
-    let ScanPart {
-        scratch,
-        summary,
-        confirmed,
-        groups: text_groups,
-    } = part;
-    summary.reset(group_cap, fact_cap);
-    let mut counted_to = 0usize;
-    let mut line_no = base;
-    let (m, roles) = (&engine.matcher, &engine.roles);
-    m.scan_block(block, scratch, |start, end, groups| {
-        line_no += count_lines(block.get(counted_to..start).unwrap_or_default());
-        counted_to = start;
-        let line = LineRef {
-            number: line_no + 1,
-            start,
-            end,
-        };
-        let raw = block.get(start..end).unwrap_or_default();
-        match raw_text(raw, max_line) {
-            // The raw bytes are the text; a CRLF line is re-identified without its `\r`.
-            Some(text) if raw.last() != Some(&b'\r') => {
-                blockscan::classify(m, roles, text, groups, line, confirmed, summary);
-            }
-            Some(text) => {
-                m.text_groups(text, text_groups);
-                blockscan::classify(m, roles, text, text_groups, line, confirmed, summary);
-            }
-            None => {
-                let (text, notes) = decode_line(raw, max_line);
-                summary.lossy_lines += u64::from(notes.lossy);
-                let text = strip_ansi(&text);
-                m.text_groups(&text, text_groups);
-                blockscan::classify(m, roles, &text, text_groups, line, confirmed, summary);
-            }
-        }
-    });
-    line_no - base + count_lines(block.get(counted_to..).unwrap_or_default())
-}
+/// Scan buffers kept for reuse: a worker's block and summary, the caller's, and the next carry.
+const SPARE_BUFFERS: usize = 3;
 
 /// Whether a document is binary: many control bytes, or mostly lines that are not UTF-8.
 /// Text evidence has neither; an image or an unnamed gzip stream has both.
@@ -467,7 +413,7 @@ impl<'e> Session<'e> {
             options,
             streams: BTreeMap::new(),
             facts: Facts::new(engine.input_limits.max_facts_per_kind),
-            matches: (0..engine.matcher.group_count())
+            matches: (0..engine.scan.matcher.group_count())
                 .map(|_| PatternMatches::new(cap))
                 .collect(),
             diagnostics: Vec::new(),
@@ -705,8 +651,9 @@ impl<'e> Session<'e> {
                 if !carry.is_empty() && !stream.skipping {
                     let mut block = carry;
                     block.push(b'\n');
-                    self.scan_block(name, stream, &block);
+                    self.scan_owned(name, stream, block);
                 }
+                self.drain_pending(name, stream);
                 self.flush_deferred(name, stream);
             }
             Mode::Archive(mut decoder) => {
@@ -745,12 +692,11 @@ impl<'e> Session<'e> {
         };
         let mut carry = std::mem::take(carry);
         let max_line = self.engine.input_limits.max_line_bytes;
-        let mut start = 0;
         if stream.skipping {
             match memchr::memchr(b'\n', &carry) {
                 Some(p) => {
                     stream.skipping = false;
-                    start = p + 1;
+                    carry.drain(..=p);
                     stream.lines += 1;
                 }
                 None => {
@@ -760,101 +706,188 @@ impl<'e> Session<'e> {
                 }
             }
         }
-        let end =
-            memchr::memrchr(b'\n', carry.get(start..).unwrap_or_default()).map(|p| start + p + 1);
-        if let Some(end) = end {
-            self.scan_block(name, stream, carry.get(start..end).unwrap_or_default());
-            start = end;
-        }
-        // Keep the incomplete last line at the front of the same buffer: no copy of the block.
-        carry.drain(..start.min(carry.len()));
-        let mut rest = carry;
+        let mut rest = match memchr::memrchr(b'\n', &carry) {
+            Some(p) => {
+                // The block leaves with its complete lines; the incomplete last line moves to a
+                // spare buffer, so the block itself is never copied.
+                let mut rest = self.scan.blocks.pop().unwrap_or_default();
+                rest.clear();
+                rest.extend_from_slice(carry.get(p + 1..).unwrap_or_default());
+                carry.truncate(p + 1);
+                self.scan_owned(name, stream, carry);
+                rest
+            }
+            None => carry,
+        };
         if rest.len() > max_line {
             // An over-long line: keep its head as a line, drop the rest of it.
             rest.truncate(max_line);
             rest.push(b'\n');
             stream.truncated_lines += 1;
-            self.scan_block(name, stream, &rest);
+            self.scan_owned(name, stream, rest);
+            self.drain_pending(name, stream);
             stream.lines = stream.lines.saturating_sub(1);
             stream.skipping = true;
+            rest = self.scan.blocks.pop().unwrap_or_default();
             rest.clear();
         }
         stream.mode = Mode::Scan(rest);
     }
 
-    /// Block-scans complete lines: the prefilter finds the candidate lines, each is only
-    /// classified (what it counts for), and values are built just for the lines a bounded
-    /// sample can keep (see `blockscan`). With two scan threads a large block is split at a
-    /// line boundary and its halves are scanned at once; their summaries are applied in order,
-    /// so the result does not depend on the split.
-    fn scan_block(&mut self, name: &str, stream: &mut Stream, block: &[u8]) {
-        let base = stream.lines;
-        let engine: &Engine = &self.engine;
-        let limits = &engine.input_limits;
-        let caps = if stream.generation == 0 {
+    /// The sample end sizes a block of this stream is summarised for.
+    fn caps(&self, stream: &Stream) -> Caps {
+        let limits = &self.engine.input_limits;
+        if stream.generation == 0 {
             (
                 limits.samples_per_pattern.max(1),
                 (limits.max_facts_per_kind / 2).max(1),
             )
         } else {
+            // A name fed again repeats its locations: every value is built (no deferral).
             (usize::MAX, usize::MAX)
-        };
-        let split = if engine.scan_threads > 1 && block.len() >= PARALLEL_BLOCK {
-            let middle = block.len() / 2;
-            memchr::memchr(b'\n', block.get(middle..).unwrap_or_default())
-                .map_or(block.len(), |p| middle + p + 1)
-        } else {
-            block.len()
-        };
-        let (first, second) = block.split_at(split);
-        let parts = &mut self.scan.parts;
-        if parts.len() < 2 {
-            parts.resize_with(2, || ScanPart::new(engine.matcher.group_count()));
         }
-        let (left, right) = parts.split_at_mut(1);
-        let (Some(a), Some(b)) = (left.first_mut(), right.first_mut()) else {
+    }
+
+    /// Block-scans complete lines: the prefilter finds the candidate lines, each is only
+    /// classified (what it counts for), and values are built just for the lines a bounded
+    /// sample can keep (see `blockscan`). With two scan threads, large blocks alternate between
+    /// the worker and this thread, and their summaries are applied in block order, so the result
+    /// does not depend on which thread scanned what.
+    fn scan_owned(&mut self, name: &str, stream: &mut Stream, block: Vec<u8>) {
+        let caps = self.caps(stream);
+        let groups = self.engine.scan.matcher.group_count();
+        let part = self
+            .scan
+            .parts
+            .pop()
+            .unwrap_or_else(|| ScanPart::new(groups));
+        let parallel = self.engine.scan_threads > 1 && block.len() >= PARALLEL_BLOCK;
+        if parallel && self.scan.worker.is_none() && !self.scan.worker_failed {
+            self.scan.worker = Worker::start(Arc::clone(&self.engine.scan));
+            self.scan.worker_failed = self.scan.worker.is_none();
+        }
+        let (block, part) = match (&self.scan.worker, &self.scan.pending) {
+            (Some(worker), None) if parallel => match worker.submit(block, part, caps) {
+                Ok(()) => {
+                    self.scan.pending = Some((name.to_owned(), caps));
+                    return;
+                }
+                Err(back) => {
+                    self.scan.worker = None;
+                    self.scan.worker_failed = true;
+                    *back
+                }
+            },
+            _ => (block, part),
+        };
+        // This thread scans the block while the worker finishes the one before it; the
+        // worker's block is applied first.
+        let mut part = part;
+        let lines = scan_part(&self.engine.scan, &block, &mut part, caps);
+        self.drain_pending(name, stream);
+        self.apply_block(name, stream, &block, &part, lines, caps);
+        self.recycle(block, part);
+    }
+
+    /// Applies the block the worker holds, if any, waiting for it. `stream` is the stream named
+    /// `name`, taken out of the session's map by the caller; a pending block of another stream
+    /// is applied to that stream in the map.
+    fn drain_pending(&mut self, name: &str, stream: &mut Stream) {
+        let Some((owner, caps)) = self.scan.pending.take() else {
             return;
         };
-        let mut total = 0;
-        if second.is_empty() {
-            total += scan_part(engine, first, base, a, caps);
-            b.summary.reset(caps.0, caps.1);
-        } else {
-            let base_second = base + count_lines(first);
-            let spawned = std::thread::scope(|scope| {
-                let handle = std::thread::Builder::new()
-                    .spawn_scoped(scope, || scan_part(engine, second, base_second, b, caps));
-                total += scan_part(engine, first, base, a, caps);
-                handle.ok().map(|h| h.join().ok())
-            });
-            total += match spawned.flatten() {
-                Some(lines) => lines,
-                // No thread could be started (or it failed): scan the half here.
-                None => scan_part(engine, second, base_second, b, caps),
-            };
+        let Some(scanned) = self.scan.worker.as_ref().and_then(Worker::wait) else {
+            // The worker died with the block: nothing of it can be recovered, so say so.
+            self.scan.worker = None;
+            self.scan.worker_failed = true;
+            self.diagnostics.push(
+                Diagnostic::new(
+                    "scan-thread-failed",
+                    "the scan thread stopped; a block of this evidence was not read".to_owned(),
+                )
+                .with_source(&owner),
+            );
+            return;
+        };
+        if owner == name {
+            self.apply_block(
+                name,
+                stream,
+                &scanned.block,
+                &scanned.part,
+                scanned.lines,
+                caps,
+            );
+        } else if let Some(mut other) = self.streams.remove(&owner) {
+            self.apply_block(
+                &owner,
+                &mut other,
+                &scanned.block,
+                &scanned.part,
+                scanned.lines,
+                caps,
+            );
+            self.streams.insert(owner, other);
         }
-        stream.lines = base + total;
-        self.stats.lines += total;
-        if total > 0 && stream.bytes > 0 {
+        self.recycle(scanned.block, scanned.part);
+    }
+
+    /// Applies a pending block of any stream (before a stream's state is read or ended).
+    fn drain_any(&mut self) {
+        if let Some((owner, _)) = &self.scan.pending {
+            let owner = owner.clone();
+            if let Some(mut stream) = self.streams.remove(&owner) {
+                self.drain_pending(&owner, &mut stream);
+                self.streams.insert(owner, stream);
+            }
+        }
+    }
+
+    /// Keeps a block buffer and a summary for the next blocks.
+    fn recycle(&mut self, block: Vec<u8>, part: ScanPart) {
+        if self.scan.blocks.len() < SPARE_BUFFERS {
+            self.scan.blocks.push(block);
+        }
+        if self.scan.parts.len() < SPARE_BUFFERS {
+            self.scan.parts.push(part);
+        }
+    }
+
+    /// Applies one scanned block, the next in its stream's order.
+    fn apply_block(
+        &mut self,
+        name: &str,
+        stream: &mut Stream,
+        block: &[u8],
+        part: &ScanPart,
+        lines: u64,
+        caps: Caps,
+    ) {
+        let base = stream.lines;
+        stream.lines = base + lines;
+        self.stats.lines += lines;
+        if lines > 0 && stream.bytes > 0 {
             self.mark_usable(name);
         }
-        let mut parts = std::mem::take(&mut self.scan.parts);
-        for (part, bytes) in parts.iter().zip([first, second]) {
-            let summary = &part.summary;
-            stream.lossy_lines += summary.lossy_lines;
-            self.stats.candidate_lines += summary.candidate_lines;
-            for &group in summary.touched() {
-                if let Some(target) = summary.groups.get(group) {
-                    self.apply_target(name, stream, bytes, Target::Group(group), target, caps.0);
-                }
+        let summary = &part.summary;
+        stream.lossy_lines += summary.lossy_lines;
+        stream.truncated_lines += summary.truncated_lines;
+        self.stats.candidate_lines += summary.candidate_lines;
+        for &group in summary.touched() {
+            if let Some(target) = summary.groups.get(group) {
+                let target_lines = (Target::Group(group), target);
+                self.apply_target(name, stream, block, base, target_lines, caps.0);
             }
-            self.apply_target(name, stream, bytes, Target::Logs, &summary.logs, caps.1);
-            self.apply_target(name, stream, bytes, Target::Kv, &summary.kv, caps.1);
         }
-        parts
-            .iter_mut()
-            .for_each(|p| p.summary.reset(caps.0, caps.1));
-        self.scan.parts = parts;
+        self.apply_target(
+            name,
+            stream,
+            block,
+            base,
+            (Target::Logs, &summary.logs),
+            caps.1,
+        );
+        self.apply_target(name, stream, block, base, (Target::Kv, &summary.kv), caps.1);
     }
 
     /// Builds the values of a block's remembered lines for one target where the sample may keep
@@ -864,8 +897,8 @@ impl<'e> Session<'e> {
         name: &str,
         stream: &mut Stream,
         block: &[u8],
-        target: Target,
-        lines: &blockscan::Target,
+        base: u64,
+        (target, lines): (Target, &blockscan::Target),
         cap: usize,
     ) {
         if lines.count() == 0 {
@@ -874,8 +907,9 @@ impl<'e> Session<'e> {
         let defer = stream.generation == 0;
         for line in lines.kept() {
             let raw = block.get(line.start..line.end).unwrap_or_default();
-            if !defer || self.enters_front(target, name, line.number) {
-                self.record_target(name, target, line.number, raw);
+            let number = base + line.number;
+            if !defer || self.enters_front(target, name, number) {
+                self.record_target(name, target, number, raw);
                 continue;
             }
             let ring = match target {
@@ -889,7 +923,7 @@ impl<'e> Session<'e> {
                 Target::Logs => Some(&mut stream.deferred.logs),
                 Target::Kv => Some(&mut stream.deferred.kv),
             };
-            if ring.is_some_and(|r| r.push(cap, line.number, raw)) {
+            if ring.is_some_and(|r| r.push(cap, number, raw)) {
                 self.add_unkept(target, 1);
             }
         }
@@ -939,7 +973,7 @@ impl<'e> Session<'e> {
         let location = Location::new(name, number, number);
         match target {
             Target::Group(g) => {
-                if let Some(hit) = self.engine.matcher.captures(g, &text) {
+                if let Some(hit) = self.engine.scan.matcher.captures(g, &text) {
                     if let Some(record) = self.matches.get_mut(g) {
                         record.record(location, &text, hit.captures);
                     }
@@ -1059,11 +1093,11 @@ impl<'e> Session<'e> {
 
     /// The line pipeline: pattern matches, Key Vault errors, log records.
     fn unit(&mut self, name: &str, unit: &Unit, is_log: bool, document: bool) {
-        let hits = self.engine.matcher.line_matches(&unit.text);
+        let hits = self.engine.scan.matcher.line_matches(&unit.text);
         let mut kv_hit = false;
         let mut rule_hit = false;
         for hit in &hits {
-            let roles = &self.engine.roles;
+            let roles = &self.engine.scan.roles;
             kv_hit |= roles.kv.get(hit.group).copied().unwrap_or(false);
             if !roles.rule.get(hit.group).copied().unwrap_or(false) {
                 continue;
@@ -1130,6 +1164,7 @@ impl<'e> Session<'e> {
     }
 
     fn end_all(&mut self) {
+        self.drain_any();
         let names: Vec<String> = self.streams.keys().cloned().collect();
         for name in names {
             if let Some(mut stream) = self.streams.remove(&name) {
@@ -1152,8 +1187,9 @@ impl<'e> Session<'e> {
 
     fn matches_view(&self) -> BTreeMap<String, Value> {
         let mut view: BTreeMap<String, Value> = BTreeMap::new();
-        for id in 0..self.engine.matcher.len() {
-            let (Some(spec), Some(record)) = (self.engine.matcher.spec(id), self.group_record(id))
+        for id in 0..self.engine.scan.matcher.len() {
+            let (Some(spec), Some(record)) =
+                (self.engine.scan.matcher.spec(id), self.group_record(id))
             else {
                 continue;
             };
@@ -1268,7 +1304,8 @@ impl<'e> Session<'e> {
 
     /// The matches of a pattern: those of its confirm group.
     fn group_record(&self, pattern: usize) -> Option<&PatternMatches> {
-        self.matches.get(self.engine.matcher.group_of(pattern)?)
+        self.matches
+            .get(self.engine.scan.matcher.group_of(pattern)?)
     }
 
     /// The credentials in what the rules saw (kept facts and match samples), so the report can
@@ -1289,8 +1326,9 @@ impl<'e> Session<'e> {
 
     fn rule_matches(&self, rule: &str) -> BTreeMap<String, Value> {
         let mut out = BTreeMap::new();
-        for id in 0..self.engine.matcher.len() {
-            let (Some(spec), Some(record)) = (self.engine.matcher.spec(id), self.group_record(id))
+        for id in 0..self.engine.scan.matcher.len() {
+            let (Some(spec), Some(record)) =
+                (self.engine.scan.matcher.spec(id), self.group_record(id))
             else {
                 continue;
             };
@@ -1353,20 +1391,4 @@ impl Target {
             _ => "logs",
         }
     }
-}
-
-/// Newlines in `bytes`.
-fn count_lines(bytes: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', bytes).count() as u64
-}
-
-/// The line's text when its raw bytes are it: valid UTF-8, no escape sequence, within the line
-/// limit, at most one trailing `\r` (dropped). Other lines go through `decode_line`.
-fn raw_text(raw: &[u8], max_line: usize) -> Option<&str> {
-    let text = raw.strip_suffix(b"\r").unwrap_or(raw);
-    if text.len() > max_line || text.last() == Some(&b'\r') || memchr::memchr(0x1b, text).is_some()
-    {
-        return None;
-    }
-    std::str::from_utf8(text).ok()
 }

@@ -38,6 +38,7 @@ pub mod fs;
 pub mod input;
 pub mod limits;
 pub mod parse;
+mod pipeline;
 pub mod report;
 pub mod rule;
 pub mod scan;

@@ -268,3 +268,79 @@ fn large_streams_give_the_same_json_whatever_the_chunking() {
         }
     }
 }
+
+/// Two large log streams fed in interleaved chunks, with failures dense enough to overflow
+/// every bounded sample in every block, CRLF and invalid UTF-8 lines and an over-long line:
+/// what a scan worker thread sees, in every shape it must hand back in order.
+fn large_interleaved_streams() -> Vec<(String, Vec<u8>)> {
+    let error = "E1029 17:37:42.461313       1 server.go:54] failed to process mount request, error: keyvault.BaseClient#GetSecret: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403 Code=\"Forbidden\" Message=\"Public network access is disabled\" InnerError={\"code\":\"ForbiddenByConnection\"}";
+    let info = "I1029 17:37:42.461313       1 server.go:139] \"node publish volume complete\" pod=\"default/app\" targetPath=\"/var/lib/kubelet/pods/0b1c/volumes/kubernetes.io~csi/secrets-store01-inline/mount\"";
+    let mut streams = Vec::new();
+    for (name, every) in [("provider.log", 97usize), ("driver.log", 1_003)] {
+        let mut bytes = Vec::new();
+        let mut n = 0usize;
+        while bytes.len() < 9 << 20 {
+            let line = if n % every == 5 { error } else { info };
+            bytes.extend_from_slice(format!("{line} n={n}").as_bytes());
+            match n % 4_001 {
+                17 => bytes.extend_from_slice(b"\r\n"),
+                29 => bytes.extend_from_slice(b" \xff\xfe not UTF-8\n"),
+                _ => bytes.push(b'\n'),
+            }
+            if n == 30_000 {
+                bytes.extend_from_slice(&vec![b'x'; 200 << 10]);
+                bytes.extend_from_slice(b" StatusCode=429 over-long\n");
+            }
+            n += 1;
+        }
+        streams.push((name.to_owned(), bytes));
+    }
+    streams
+}
+
+/// Reports do not depend on the number of scan threads, nor on how streams interleave while a
+/// block of one of them is still being scanned on the other thread.
+#[test]
+fn scan_threads_never_change_the_report() {
+    let streams = large_interleaved_streams();
+    let mut reference: Option<(String, String)> = None;
+    for threads in [1, 2] {
+        let engine = Engine::builder().scan_threads(threads).build();
+        for chunk in [1 << 20, 300_007] {
+            let mut session = engine.session(&Options::default());
+            let mut offsets = vec![0usize; streams.len()];
+            while offsets.iter().zip(&streams).any(|(o, (_, b))| *o < b.len()) {
+                for ((name, bytes), offset) in streams.iter().zip(offsets.iter_mut()) {
+                    let end = (*offset + chunk).min(bytes.len());
+                    session.feed(name, &bytes[*offset..end]);
+                    *offset = end;
+                }
+            }
+            session.end("driver.log");
+            let facts = {
+                let mut again = engine.session(&Options::default());
+                for (name, bytes) in &streams {
+                    for piece in bytes.chunks(chunk) {
+                        again.feed(name, piece);
+                    }
+                }
+                serde_json::to_string(&again.finish_facts()).unwrap()
+            };
+            let json = session.finish().to_json();
+            assert!(json.contains("ForbiddenByConnection"));
+            match &reference {
+                None => reference = Some((json, facts)),
+                Some((r, f)) => {
+                    assert!(
+                        json == *r,
+                        "{threads} threads, chunks of {chunk}: the report changed"
+                    );
+                    assert!(
+                        facts == *f,
+                        "{threads} threads, chunks of {chunk}: the facts changed"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Block scanning on two threads: a persistent worker scans every other block while the
+//! caller's thread reads and scans the next one.
+//!
+//! A block's scan needs only the matcher and produces a [`blockscan::Summary`] of line
+//! references relative to the block, so it can run anywhere; applying a summary (building the
+//! few values a sample keeps, counting the rest) touches the session and stays on the caller's
+//! thread, in block order. The worker is started once per session and fed through a channel of
+//! one slot, so a block never waits for a thread to start, and blocks and summaries travel back
+//! to be reused: the scan allocates nothing per block once it runs.
+
+use crate::blockscan::{self, GroupRoles, LineRef, Summary};
+use crate::scan::{GroupId, Matcher, ScanScratch};
+use crate::text::lines::decode_line;
+use crate::text::normalize::strip_ansi;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// What a block scan needs from the engine, shared with the scan worker.
+#[derive(Debug)]
+pub(crate) struct ScanCore {
+    /// The literal prefilter and confirm regexes of every pattern.
+    pub matcher: Matcher,
+    /// What each confirm group feeds (Key Vault errors, rule matches).
+    pub roles: GroupRoles,
+    /// Longest line read whole, in bytes.
+    pub max_line: usize,
+}
+
+/// The sample end sizes a block is summarised for: per confirm group and per fact kind.
+pub(crate) type Caps = (usize, usize);
+
+/// The working buffers of one block scan.
+#[derive(Debug)]
+pub(crate) struct ScanPart {
+    scratch: ScanScratch,
+    /// What the block contributes; line numbers are relative to the block (its first line is 1).
+    pub summary: Summary,
+    confirmed: Vec<GroupId>,
+    groups: Vec<GroupId>,
+}
+
+impl ScanPart {
+    pub fn new(groups: usize) -> Self {
+        Self {
+            scratch: ScanScratch::default(),
+            summary: Summary::new(groups),
+            confirmed: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+}
+
+/// Scans one block of complete lines (each ending in `\n`) into `part.summary`, reset first;
+/// returns the block's line count.
+pub(crate) fn scan_part(core: &ScanCore, block: &[u8], part: &mut ScanPart, caps: Caps) -> u64 {
+    let ScanPart {
+        scratch,
+        summary,
+        confirmed,
+        groups: text_groups,
+    } = part;
+    summary.reset(caps.0, caps.1);
+    let mut counted_to = 0usize;
+    let mut line_no = 0u64;
+    let (m, roles, max_line) = (&core.matcher, &core.roles, core.max_line);
+    m.scan_block(block, scratch, |start, end, groups| {
+        line_no += count_lines(block.get(counted_to..start).unwrap_or_default());
+        counted_to = start;
+        let line = LineRef {
+            number: line_no + 1,
+            start,
+            end,
+        };
+        let raw = block.get(start..end).unwrap_or_default();
+        match raw_text(raw, max_line) {
+            // The raw bytes are the text; a CRLF line is re-identified without its `\r`.
+            Some(text) if raw.last() != Some(&b'\r') => {
+                blockscan::classify(m, roles, text, groups, line, confirmed, summary);
+            }
+            Some(text) => {
+                m.text_groups(text, text_groups);
+                blockscan::classify(m, roles, text, text_groups, line, confirmed, summary);
+            }
+            None => {
+                let (text, notes) = decode_line(raw, max_line);
+                summary.lossy_lines += u64::from(notes.lossy);
+                let text = strip_ansi(&text);
+                m.text_groups(&text, text_groups);
+                blockscan::classify(m, roles, &text, text_groups, line, confirmed, summary);
+            }
+        }
+    });
+    summary.truncated_lines = count_long_lines(block, max_line);
+    line_no + count_lines(block.get(counted_to..).unwrap_or_default())
+}
+
+/// Lines of `block` longer than `max_line` bytes (without the newline). A line is counted
+/// whether it arrived whole in one block or was cut in the stream's carry buffer, so the
+/// `line-truncated` diagnostic does not depend on how the stream was chunked.
+fn count_long_lines(block: &[u8], max_line: usize) -> u64 {
+    if block.len() <= max_line {
+        return 0;
+    }
+    let mut start = 0usize;
+    let mut long = 0u64;
+    for newline in memchr::memchr_iter(b'\n', block) {
+        long += u64::from(newline - start > max_line);
+        start = newline + 1;
+    }
+    long
+}
+
+/// Newlines in `bytes`.
+pub(crate) fn count_lines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// The line's text when its raw bytes are it: valid UTF-8, no escape sequence, within the line
+/// limit, at most one trailing `\r` (dropped). Other lines go through `decode_line`.
+pub(crate) fn raw_text(raw: &[u8], max_line: usize) -> Option<&str> {
+    let text = raw.strip_suffix(b"\r").unwrap_or(raw);
+    if text.len() > max_line || text.last() == Some(&b'\r') || memchr::memchr(0x1b, text).is_some()
+    {
+        return None;
+    }
+    std::str::from_utf8(text).ok()
+}
+
+/// A block handed to the worker, with the buffers to scan it into.
+#[derive(Debug)]
+struct Job {
+    block: Vec<u8>,
+    part: ScanPart,
+    caps: Caps,
+}
+
+/// A block the worker scanned.
+#[derive(Debug)]
+pub(crate) struct Scanned {
+    /// The block's bytes (the summary's line references point into it).
+    pub block: Vec<u8>,
+    /// Its summary.
+    pub part: ScanPart,
+    /// Its line count.
+    pub lines: u64,
+}
+
+/// The scan worker of one session. Dropping it ends the thread.
+#[derive(Debug)]
+pub(crate) struct Worker {
+    jobs: Option<SyncSender<Job>>,
+    done: Receiver<Scanned>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts the worker; `None` when no thread can be started (the caller scans alone).
+    pub fn start(core: Arc<ScanCore>) -> Option<Self> {
+        let (jobs, inbox) = sync_channel::<Job>(1);
+        let (outbox, done) = sync_channel::<Scanned>(1);
+        let thread = std::thread::Builder::new()
+            .name("kvcsi-scan".to_owned())
+            .spawn(move || {
+                while let Ok(mut job) = inbox.recv() {
+                    let lines = scan_part(&core, &job.block, &mut job.part, job.caps);
+                    let scanned = Scanned {
+                        block: job.block,
+                        part: job.part,
+                        lines,
+                    };
+                    if outbox.send(scanned).is_err() {
+                        break;
+                    }
+                }
+            })
+            .ok()?;
+        Some(Self {
+            jobs: Some(jobs),
+            done,
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands a block to the worker; gives it back when the worker is gone.
+    pub fn submit(
+        &self,
+        block: Vec<u8>,
+        part: ScanPart,
+        caps: Caps,
+    ) -> Result<(), Box<(Vec<u8>, ScanPart)>> {
+        let job = Job { block, part, caps };
+        match &self.jobs {
+            Some(jobs) => jobs.send(job).map_err(|e| Box::new((e.0.block, e.0.part))),
+            None => Err(Box::new((job.block, job.part))),
+        }
+    }
+
+    /// Waits for the block handed over last; `None` when the worker is gone.
+    pub fn wait(&self) -> Option<Scanned> {
+        self.done.recv().ok()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // Closing the job channel ends the worker's loop; joining keeps no thread running past
+        // the session (a Python or Node host may unload the library next).
+        self.jobs.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
