@@ -10,7 +10,7 @@ use crate::parse::{klog, kv_error, parse_segment, units, Sink, Unit};
 use crate::pipeline::{scan_part, Caps, ScanCore, ScanPart, Worker};
 use crate::report::{build, BuildInput, Diagnostic, Lang, Report, Stats, SuppressionList};
 use crate::rule::{builtin_sources, run_rule, sandbox, Outcome, RuleSet, RuleSource};
-use crate::scan::{GroupId, Matcher, PatternMatches, PatternSpec};
+use crate::scan::{GroupId, Matcher, PatternMatches, PatternSpec, ScanPlan};
 use crate::text::encoding::{sniff, Sniffed, Utf16Decoder, SNIFF_BYTES};
 use crate::text::lines::{decode_line, split_lines, Line};
 use crate::text::normalize::{split_prefix, strip_ansi};
@@ -383,6 +383,8 @@ struct ScanState {
     worker_failed: bool,
     /// The stream whose block the worker holds, and the caps it was summarised for.
     pending: Option<(String, Caps)>,
+    /// The prefilter planned from this session's first block, once planned.
+    plan: Option<Option<Arc<ScanPlan>>>,
 }
 
 /// Blocks at least this large go to the scan worker when there is one: a smaller block costs
@@ -761,29 +763,39 @@ impl<'e> Session<'e> {
             .parts
             .pop()
             .unwrap_or_else(|| ScanPart::new(groups));
+        let plan = match &self.scan.plan {
+            Some(plan) => plan.clone(),
+            None => {
+                let plan = self.engine.scan.matcher.plan(&block).map(Arc::new);
+                self.scan.plan = Some(plan.clone());
+                plan
+            }
+        };
         let parallel = self.engine.scan_threads > 1 && block.len() >= PARALLEL_BLOCK;
         if parallel && self.scan.worker.is_none() && !self.scan.worker_failed {
             self.scan.worker = Worker::start(Arc::clone(&self.engine.scan));
             self.scan.worker_failed = self.scan.worker.is_none();
         }
         let (block, part) = match (&self.scan.worker, &self.scan.pending) {
-            (Some(worker), None) if parallel => match worker.submit(block, part, caps) {
-                Ok(()) => {
-                    self.scan.pending = Some((name.to_owned(), caps));
-                    return;
+            (Some(worker), None) if parallel => {
+                match worker.submit(plan.clone(), block, part, caps) {
+                    Ok(()) => {
+                        self.scan.pending = Some((name.to_owned(), caps));
+                        return;
+                    }
+                    Err(back) => {
+                        self.scan.worker = None;
+                        self.scan.worker_failed = true;
+                        *back
+                    }
                 }
-                Err(back) => {
-                    self.scan.worker = None;
-                    self.scan.worker_failed = true;
-                    *back
-                }
-            },
+            }
             _ => (block, part),
         };
         // This thread scans the block while the worker finishes the one before it; the
         // worker's block is applied first.
         let mut part = part;
-        let lines = scan_part(&self.engine.scan, &block, &mut part, caps);
+        let lines = scan_part(&self.engine.scan, plan.as_deref(), &block, &mut part, caps);
         self.drain_pending(name, stream);
         self.apply_block(name, stream, &block, &part, lines, caps);
         self.recycle(block, part);

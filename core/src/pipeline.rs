@@ -9,7 +9,7 @@
 //! to be reused: the scan allocates nothing per block once it runs.
 
 use crate::blockscan::{self, GroupRoles, LineRef, Summary};
-use crate::scan::{GroupId, Matcher, ScanScratch};
+use crate::scan::{GroupId, Matcher, ScanPlan, ScanScratch};
 use crate::text::lines::decode_line;
 use crate::text::normalize::strip_ansi;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -53,7 +53,13 @@ impl ScanPart {
 
 /// Scans one block of complete lines (each ending in `\n`) into `part.summary`, reset first;
 /// returns the block's line count.
-pub(crate) fn scan_part(core: &ScanCore, block: &[u8], part: &mut ScanPart, caps: Caps) -> u64 {
+pub(crate) fn scan_part(
+    core: &ScanCore,
+    plan: Option<&ScanPlan>,
+    block: &[u8],
+    part: &mut ScanPart,
+    caps: Caps,
+) -> u64 {
     let ScanPart {
         scratch,
         summary,
@@ -64,7 +70,7 @@ pub(crate) fn scan_part(core: &ScanCore, block: &[u8], part: &mut ScanPart, caps
     let mut counted_to = 0usize;
     let mut line_no = 0u64;
     let (m, roles, max_line) = (&core.matcher, &core.roles, core.max_line);
-    m.scan_block(block, scratch, |start, end, groups| {
+    m.scan_block_planned(plan, block, scratch, |start, end, groups| {
         line_no += count_lines(block.get(counted_to..start).unwrap_or_default());
         counted_to = start;
         let line = LineRef {
@@ -130,6 +136,7 @@ pub(crate) fn raw_text(raw: &[u8], max_line: usize) -> Option<&str> {
 /// A block handed to the worker, with the buffers to scan it into.
 #[derive(Debug)]
 struct Job {
+    plan: Option<Arc<ScanPlan>>,
     block: Vec<u8>,
     part: ScanPart,
     caps: Caps,
@@ -163,7 +170,8 @@ impl Worker {
             .name("kvcsi-scan".to_owned())
             .spawn(move || {
                 while let Ok(mut job) = inbox.recv() {
-                    let lines = scan_part(&core, &job.block, &mut job.part, job.caps);
+                    let plan = job.plan.as_deref();
+                    let lines = scan_part(&core, plan, &job.block, &mut job.part, job.caps);
                     let scanned = Scanned {
                         block: job.block,
                         part: job.part,
@@ -185,11 +193,17 @@ impl Worker {
     /// Hands a block to the worker; gives it back when the worker is gone.
     pub fn submit(
         &self,
+        plan: Option<Arc<ScanPlan>>,
         block: Vec<u8>,
         part: ScanPart,
         caps: Caps,
     ) -> Result<(), Box<(Vec<u8>, ScanPart)>> {
-        let job = Job { block, part, caps };
+        let job = Job {
+            plan,
+            block,
+            part,
+            caps,
+        };
         match &self.jobs {
             Some(jobs) => jobs.send(job).map_err(|e| Box::new((e.0.block, e.0.part))),
             None => Err(Box::new((job.block, job.part))),

@@ -18,9 +18,11 @@
     clippy::print_stderr
 )]
 
+use kvcsi_core::limits::ScriptLimits;
 use kvcsi_core::{Engine, Evidence, Options, Report};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
@@ -304,8 +306,18 @@ fn large_interleaved_streams() -> Vec<(String, Vec<u8>)> {
 fn scan_threads_never_change_the_report() {
     let streams = large_interleaved_streams();
     let mut reference: Option<(String, String)> = None;
+    // The rules see hundreds of facts here; on a loaded machine a debug build could run into the
+    // rules' wall clock, which this test is not about.
+    let limits = ScriptLimits {
+        wall_clock: Duration::from_secs(120),
+        check_wall_clock: Duration::from_secs(600),
+        ..ScriptLimits::default()
+    };
     for threads in [1, 2] {
-        let engine = Engine::builder().scan_threads(threads).build();
+        let engine = Engine::builder()
+            .scan_threads(threads)
+            .script_limits(limits.clone())
+            .build();
         for chunk in [1 << 20, 300_007] {
             let mut session = engine.session(&Options::default());
             let mut offsets = vec![0usize; streams.len()];
