@@ -7,10 +7,10 @@ use crate::facts::{Fact, Facts, FACT_KINDS};
 use crate::input::archive::{ArchiveDecoder, ArchiveEvent, ArchiveLimits};
 use crate::limits::{InputLimits, ScriptLimits};
 use crate::parse::{klog, kv_error, parse_segment, units, Sink, Unit};
-use crate::pipeline::{scan_part, Caps, ScanCore, ScanPart, Worker};
+use crate::pipeline::{Caps, Pipeline, Ready, Scan, ScanCore, ScanPart, Scanned};
 use crate::report::{build, BuildInput, Diagnostic, Lang, Report, Stats, SuppressionList};
 use crate::rule::{builtin_sources, run_rule, sandbox, Outcome, RuleSet, RuleSource};
-use crate::scan::{GroupId, Matcher, PatternMatches, PatternSpec, ScanPlan};
+use crate::scan::{GroupId, Matcher, PatternMatches, PatternSpec};
 use crate::text::encoding::{sniff, Sniffed, Utf16Decoder, SNIFF_BYTES};
 use crate::text::lines::{decode_line, split_lines, Line};
 use crate::text::normalize::{split_prefix, strip_ansi};
@@ -361,38 +361,17 @@ pub struct Session<'e> {
     segments: Vec<SegmentInfo>,
     /// Sources that held at least one line of text.
     usable: std::collections::BTreeSet<String>,
-    /// Buffers reused by every block scan.
-    scan: ScanState,
+    /// Block scanning, on one or two threads, with buffers reused by every block.
+    scan: Pipeline,
     /// Bytes every archive of this check decompressed so far, nested ones included. One budget
     /// for all of them: a bundle of thousands of small gzip bombs is bounded by it, not by its
     /// number of entries times each one's limit.
     inflated: u64,
 }
 
-/// The block scan's buffers, reused across blocks so a scan allocates nothing per line, and
-/// its worker thread when it has one.
-#[derive(Debug, Default)]
-struct ScanState {
-    /// Summary buffers not in use.
-    parts: Vec<ScanPart>,
-    /// Block buffers not in use (a stream's carry takes one, a scanned block gives one back).
-    blocks: Vec<Vec<u8>>,
-    /// The second scan thread, started on the first large block.
-    worker: Option<Worker>,
-    /// No thread could be started: scan on the caller's thread only.
-    worker_failed: bool,
-    /// The stream whose block the worker holds, and the caps it was summarised for.
-    pending: Option<(String, Caps)>,
-    /// The prefilter planned from this session's first block, once planned.
-    plan: Option<Option<Arc<ScanPlan>>>,
-}
-
 /// Blocks at least this large go to the scan worker when there is one: a smaller block costs
 /// less to scan than to hand over.
 const PARALLEL_BLOCK: usize = 256 * 1024;
-
-/// Scan buffers kept for reuse: a worker's block and summary, the caller's, and the next carry.
-const SPARE_BUFFERS: usize = 3;
 
 /// Whether a document is binary: many control bytes, or mostly lines that are not UTF-8.
 /// Text evidence has neither; an image or an unnamed gzip stream has both.
@@ -423,7 +402,7 @@ impl<'e> Session<'e> {
             segments: Vec::new(),
             usable: std::collections::BTreeSet::new(),
             inflated: 0,
-            scan: ScanState::default(),
+            scan: Pipeline::default(),
             engine,
         }
     }
@@ -712,8 +691,7 @@ impl<'e> Session<'e> {
             Some(p) => {
                 // The block leaves with its complete lines; the incomplete last line moves to a
                 // spare buffer, so the block itself is never copied.
-                let mut rest = self.scan.blocks.pop().unwrap_or_default();
-                rest.clear();
+                let mut rest = self.scan.buffer();
                 rest.extend_from_slice(carry.get(p + 1..).unwrap_or_default());
                 carry.truncate(p + 1);
                 self.scan_owned(name, stream, carry);
@@ -730,8 +708,7 @@ impl<'e> Session<'e> {
             self.drain_pending(name, stream);
             stream.lines = stream.lines.saturating_sub(1);
             stream.skipping = true;
-            rest = self.scan.blocks.pop().unwrap_or_default();
-            rest.clear();
+            rest = self.scan.buffer();
         }
         stream.mode = Mode::Scan(rest);
     }
@@ -752,116 +729,66 @@ impl<'e> Session<'e> {
 
     /// Block-scans complete lines: the prefilter finds the candidate lines, each is only
     /// classified (what it counts for), and values are built just for the lines a bounded
-    /// sample can keep (see `blockscan`). With two scan threads, large blocks alternate between
-    /// the worker and this thread, and their summaries are applied in block order, so the result
-    /// does not depend on which thread scanned what.
+    /// sample can keep (see `blockscan`). With two scan threads, large blocks go to a worker
+    /// while this thread reads on, and summaries are applied in block order, so the result does
+    /// not depend on which thread scanned what (see `pipeline`).
     fn scan_owned(&mut self, name: &str, stream: &mut Stream, block: Vec<u8>) {
         let caps = self.caps(stream);
-        let groups = self.engine.scan.matcher.group_count();
-        let part = self
-            .scan
-            .parts
-            .pop()
-            .unwrap_or_else(|| ScanPart::new(groups));
-        let plan = match &self.scan.plan {
-            Some(plan) => plan.clone(),
-            None => {
-                let plan = self.engine.scan.matcher.plan(&block).map(Arc::new);
-                self.scan.plan = Some(plan.clone());
-                plan
-            }
-        };
         let parallel = self.engine.scan_threads > 1 && block.len() >= PARALLEL_BLOCK;
-        if parallel && self.scan.worker.is_none() && !self.scan.worker_failed {
-            self.scan.worker = Worker::start(Arc::clone(&self.engine.scan));
-            self.scan.worker_failed = self.scan.worker.is_none();
-        }
-        let (block, part) = match (&self.scan.worker, &self.scan.pending) {
-            (Some(worker), None) if parallel => {
-                match worker.submit(plan.clone(), block, part, caps) {
-                    Ok(()) => {
-                        self.scan.pending = Some((name.to_owned(), caps));
-                        return;
-                    }
-                    Err(back) => {
-                        self.scan.worker = None;
-                        self.scan.worker_failed = true;
-                        *back
-                    }
-                }
-            }
-            _ => (block, part),
-        };
-        // This thread scans the block while the worker finishes the one before it; the
-        // worker's block is applied first.
-        let mut part = part;
-        let lines = scan_part(&self.engine.scan, plan.as_deref(), &block, &mut part, caps);
-        self.drain_pending(name, stream);
-        self.apply_block(name, stream, &block, &part, lines, caps);
-        self.recycle(block, part);
+        let mut ready = Vec::new();
+        let core = &self.engine.scan;
+        self.scan
+            .push(core, parallel, (name, caps), block, &mut ready);
+        self.apply_outcomes(Some((name, stream)), ready);
     }
 
-    /// Applies the block the worker holds, if any, waiting for it. `stream` is the stream named
-    /// `name`, taken out of the session's map by the caller; a pending block of another stream
-    /// is applied to that stream in the map.
+    /// Applies every block still in flight. `current` is the stream being fed or ended (taken
+    /// out of the session's map by the caller); blocks of other streams are applied to them in
+    /// the map.
     fn drain_pending(&mut self, name: &str, stream: &mut Stream) {
-        let Some((owner, caps)) = self.scan.pending.take() else {
-            return;
-        };
-        let Some(scanned) = self.scan.worker.as_ref().and_then(Worker::wait) else {
-            // The worker died with the block: nothing of it can be recovered, so say so.
-            self.scan.worker = None;
-            self.scan.worker_failed = true;
-            self.diagnostics.push(
-                Diagnostic::new(
-                    "scan-thread-failed",
-                    "the scan thread stopped; a block of this evidence was not read".to_owned(),
-                )
-                .with_source(&owner),
-            );
-            return;
-        };
-        if owner == name {
-            self.apply_block(
-                name,
-                stream,
-                &scanned.block,
-                &scanned.part,
-                scanned.lines,
-                caps,
-            );
-        } else if let Some(mut other) = self.streams.remove(&owner) {
-            self.apply_block(
-                &owner,
-                &mut other,
-                &scanned.block,
-                &scanned.part,
-                scanned.lines,
-                caps,
-            );
-            self.streams.insert(owner, other);
-        }
-        self.recycle(scanned.block, scanned.part);
+        let mut ready = Vec::new();
+        self.scan.drain(&mut ready);
+        self.apply_outcomes(Some((name, stream)), ready);
     }
 
-    /// Applies a pending block of any stream (before a stream's state is read or ended).
+    /// Applies every block still in flight, of any stream (before the session's state is read).
     fn drain_any(&mut self) {
-        if let Some((owner, _)) = &self.scan.pending {
-            let owner = owner.clone();
-            if let Some(mut stream) = self.streams.remove(&owner) {
-                self.drain_pending(&owner, &mut stream);
-                self.streams.insert(owner, stream);
-            }
-        }
+        let mut ready = Vec::new();
+        self.scan.drain(&mut ready);
+        self.apply_outcomes(None, ready);
     }
 
-    /// Keeps a block buffer and a summary for the next blocks.
-    fn recycle(&mut self, block: Vec<u8>, part: ScanPart) {
-        if self.scan.blocks.len() < SPARE_BUFFERS {
-            self.scan.blocks.push(block);
-        }
-        if self.scan.parts.len() < SPARE_BUFFERS {
-            self.scan.parts.push(part);
+    fn apply_outcomes(&mut self, mut current: Option<(&str, &mut Stream)>, outcomes: Vec<Scan>) {
+        for outcome in outcomes {
+            match outcome {
+                Scan::Ready(ready) => {
+                    let Ready {
+                        owner,
+                        caps,
+                        scanned,
+                    } = *ready;
+                    let Scanned { block, part, lines } = scanned;
+                    match current.as_mut() {
+                        Some((name, stream)) if *name == owner => {
+                            self.apply_block(name, stream, &block, &part, lines, caps);
+                        }
+                        _ => {
+                            if let Some(mut other) = self.streams.remove(&owner) {
+                                self.apply_block(&owner, &mut other, &block, &part, lines, caps);
+                                self.streams.insert(owner, other);
+                            }
+                        }
+                    }
+                    self.scan.recycle(block, part);
+                }
+                Scan::Lost(owner) => self.diagnostics.push(
+                    Diagnostic::new(
+                        "scan-thread-failed",
+                        "the scan thread stopped; a block of this evidence was not read".to_owned(),
+                    )
+                    .with_source(&owner),
+                ),
+            }
         }
     }
 

@@ -1,5 +1,5 @@
-//! Block scanning on two threads: a persistent worker scans every other block while the
-//! caller's thread reads and scans the next one.
+//! Block scanning on two threads: a persistent worker scans blocks while the caller's thread
+//! reads the next ones, and scans one itself only when the worker has two waiting.
 //!
 //! A block's scan needs only the matcher and produces a [`blockscan::Summary`] of line
 //! references relative to the block, so it can run anywhere; applying a summary (building the
@@ -133,6 +133,178 @@ pub(crate) fn raw_text(raw: &[u8], max_line: usize) -> Option<&str> {
     std::str::from_utf8(text).ok()
 }
 
+/// Blocks the worker holds at most: while it scans one, the next waits in its queue, so it never
+/// idles while the caller's thread reads; the caller scans a block itself only when both slots
+/// are taken, which balances the two threads whatever the reading costs.
+const WORKER_QUEUE: usize = 2;
+
+/// Blocks in flight at most (the worker's and one the caller scanned); past it the caller waits
+/// for the worker, so memory stays bounded.
+const IN_FLIGHT: usize = WORKER_QUEUE + 1;
+
+/// Scan buffers kept for reuse.
+const SPARE_BUFFERS: usize = IN_FLIGHT + 1;
+
+/// A block of the pipeline's queue, in stream order.
+#[derive(Debug)]
+enum Entry {
+    /// With the worker.
+    Worker { owner: String, caps: Caps },
+    /// Scanned on the caller's thread, waiting for the worker's older blocks.
+    Done(Box<Ready>),
+}
+
+/// A scanned block to apply, the next in order.
+#[derive(Debug)]
+pub(crate) struct Ready {
+    /// The stream it belongs to.
+    pub owner: String,
+    /// The sample end sizes it was summarised for.
+    pub caps: Caps,
+    /// Its bytes, its summary and its line count.
+    pub scanned: Scanned,
+}
+
+/// What the pipeline hands back: blocks to apply, or a block lost with a dead worker.
+#[derive(Debug)]
+pub(crate) enum Scan {
+    Ready(Box<Ready>),
+    Lost(String),
+}
+
+/// Scans blocks in order on one or two threads, reusing their buffers.
+#[derive(Debug, Default)]
+pub(crate) struct Pipeline {
+    worker: Option<Worker>,
+    /// No thread could be started: scan on the caller's thread only.
+    worker_failed: bool,
+    queue: std::collections::VecDeque<Entry>,
+    /// Blocks with the worker.
+    with_worker: usize,
+    blocks: Vec<Vec<u8>>,
+    parts: Vec<ScanPart>,
+    /// The prefilter planned from the session's first block, once planned.
+    plan: Option<Option<Arc<ScanPlan>>>,
+}
+
+impl Pipeline {
+    /// A buffer for a stream's carry (cleared).
+    pub fn buffer(&mut self) -> Vec<u8> {
+        let mut buffer = self.blocks.pop().unwrap_or_default();
+        buffer.clear();
+        buffer
+    }
+
+    /// Scans `block` of stream `owner` (on the worker when `parallel` and it has room) and
+    /// appends to `out` the blocks now ready to apply, in order.
+    pub fn push(
+        &mut self,
+        core: &Arc<ScanCore>,
+        parallel: bool,
+        (owner, caps): (&str, Caps),
+        block: Vec<u8>,
+        out: &mut Vec<Scan>,
+    ) {
+        let plan = match &self.plan {
+            Some(plan) => plan.clone(),
+            None => {
+                let plan = core.matcher.plan(&block).map(Arc::new);
+                self.plan = Some(plan.clone());
+                plan
+            }
+        };
+        let groups = core.matcher.group_count();
+        let part = self.parts.pop().unwrap_or_else(|| ScanPart::new(groups));
+        if parallel && self.worker.is_none() && !self.worker_failed {
+            self.worker = Worker::start(Arc::clone(core));
+            self.worker_failed = self.worker.is_none();
+        }
+        let (block, mut part) = match &self.worker {
+            Some(worker) if parallel && self.with_worker < WORKER_QUEUE => {
+                match worker.submit(plan.clone(), block, part, caps) {
+                    Ok(()) => {
+                        self.with_worker += 1;
+                        self.queue.push_back(Entry::Worker {
+                            owner: owner.to_owned(),
+                            caps,
+                        });
+                        self.collect(false, out);
+                        return;
+                    }
+                    Err(back) => *back,
+                }
+            }
+            _ => (block, part),
+        };
+        let lines = scan_part(core, plan.as_deref(), &block, &mut part, caps);
+        self.queue.push_back(Entry::Done(Box::new(Ready {
+            owner: owner.to_owned(),
+            caps,
+            scanned: Scanned { block, part, lines },
+        })));
+        self.collect(false, out);
+    }
+
+    /// Appends every block still in flight to `out`, in order, waiting for the worker.
+    pub fn drain(&mut self, out: &mut Vec<Scan>) {
+        self.collect(true, out);
+    }
+
+    /// Moves the ready front of the queue to `out`: waits for the worker when `all`, or when
+    /// more than [`IN_FLIGHT`] blocks would otherwise stay in flight.
+    fn collect(&mut self, all: bool, out: &mut Vec<Scan>) {
+        loop {
+            match self.queue.front() {
+                None => return,
+                Some(Entry::Done(_)) => {
+                    if let Some(Entry::Done(ready)) = self.queue.pop_front() {
+                        out.push(Scan::Ready(ready));
+                    }
+                }
+                Some(Entry::Worker { .. }) => {
+                    let wait = all || self.queue.len() > IN_FLIGHT;
+                    let result = match &self.worker {
+                        None => None,
+                        Some(worker) if wait => worker.wait(),
+                        Some(worker) => match worker.poll() {
+                            Poll::Pending => return,
+                            Poll::Done(scanned) => Some(*scanned),
+                            Poll::Gone => None,
+                        },
+                    };
+                    let Some(Entry::Worker { owner, caps }) = self.queue.pop_front() else {
+                        return;
+                    };
+                    self.with_worker = self.with_worker.saturating_sub(1);
+                    match result {
+                        Some(scanned) => out.push(Scan::Ready(Box::new(Ready {
+                            owner,
+                            caps,
+                            scanned,
+                        }))),
+                        None => {
+                            // The worker is gone, and with it every block it held.
+                            self.worker = None;
+                            self.worker_failed = true;
+                            out.push(Scan::Lost(owner));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Keeps a block buffer and a summary for the next blocks.
+    pub fn recycle(&mut self, block: Vec<u8>, part: ScanPart) {
+        if self.blocks.len() < SPARE_BUFFERS {
+            self.blocks.push(block);
+        }
+        if self.parts.len() < SPARE_BUFFERS {
+            self.parts.push(part);
+        }
+    }
+}
+
 /// A block handed to the worker, with the buffers to scan it into.
 #[derive(Debug)]
 struct Job {
@@ -153,6 +325,17 @@ pub(crate) struct Scanned {
     pub lines: u64,
 }
 
+/// What [`Worker::poll`] found.
+#[derive(Debug)]
+pub(crate) enum Poll {
+    /// The oldest block, scanned.
+    Done(Box<Scanned>),
+    /// Still scanning.
+    Pending,
+    /// The worker is gone.
+    Gone,
+}
+
 /// The scan worker of one session. Dropping it ends the thread.
 #[derive(Debug)]
 pub(crate) struct Worker {
@@ -164,8 +347,9 @@ pub(crate) struct Worker {
 impl Worker {
     /// Starts the worker; `None` when no thread can be started (the caller scans alone).
     pub fn start(core: Arc<ScanCore>) -> Option<Self> {
-        let (jobs, inbox) = sync_channel::<Job>(1);
-        let (outbox, done) = sync_channel::<Scanned>(1);
+        // One job running and one waiting; their results never block the worker.
+        let (jobs, inbox) = sync_channel::<Job>(WORKER_QUEUE - 1);
+        let (outbox, done) = sync_channel::<Scanned>(WORKER_QUEUE);
         let thread = std::thread::Builder::new()
             .name("kvcsi-scan".to_owned())
             .spawn(move || {
@@ -210,9 +394,18 @@ impl Worker {
         }
     }
 
-    /// Waits for the block handed over last; `None` when the worker is gone.
+    /// Waits for the oldest block handed over; `None` when the worker is gone.
     pub fn wait(&self) -> Option<Scanned> {
         self.done.recv().ok()
+    }
+
+    /// The oldest block handed over, if the worker is done with it.
+    pub fn poll(&self) -> Poll {
+        match self.done.try_recv() {
+            Ok(scanned) => Poll::Done(Box::new(scanned)),
+            Err(std::sync::mpsc::TryRecvError::Empty) => Poll::Pending,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => Poll::Gone,
+        }
     }
 }
 
