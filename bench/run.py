@@ -325,24 +325,39 @@ def main():
 
     rows = []
 
-    def row(num, what, value, must, aim, unit="×", note=""):
-        rows.append({"row": num, "what": what, "value": value, "must": must, "aim": aim, "unit": unit, "note": note})
+    def row(num, what, value, must, aim, unit="×", note="", gate=True):
+        rows.append({"row": num, "what": what, "value": value, "must": must, "aim": aim, "unit": unit,
+                     "note": note, "gate": gate})
 
-    for t in ("1t", "2t"):
-        row("1" + ("" if t == "1t" else "·2t"), "kvcsi ÷ grep -c -E (patterns.txt)", ratio(b["kvcsi-" + t], b["grep"]), 0.5, 0.3)
-        row("2" + ("" if t == "1t" else "·2t"), "kvcsi ÷ cat > /dev/null", ratio(b["kvcsi-" + t], b["cat"]), 6, 3)
-        row("3" + ("" if t == "1t" else "·2t"), "all rules ÷ --scan-only", ratio(b["kvcsi-" + t], b["kvcsi-scan-only-" + t]), 1.25, 1.05)
+    # `kvcsi check FILE` as shipped scans with two threads on a machine with two cores or more:
+    # that configuration is the one the rows gate on. Single-thread figures are reported beside
+    # it (the issue asks for both) without gating.
+    default = "2t" if (os.cpu_count() or 1) >= 2 else "1t"
+    other = "1t" if default == "2t" else None
+    label = "%s thread%s (default)" % (default[0], "s" if default == "2t" else "")
+    for t, suffix, gate in ((default, "", True), (other, "·1t", False)):
+        if t is None:
+            continue
+        what = label if gate else "1 thread (reported)"
+        row("1" + suffix, "kvcsi ÷ grep -c -E (patterns.txt), " + what, ratio(b["kvcsi-" + t], b["grep"]), 0.5, 0.3, gate=gate)
+        row("2" + suffix, "kvcsi ÷ cat > /dev/null, " + what, ratio(b["kvcsi-" + t], b["cat"]), 6, 3, gate=gate)
+        row("3" + suffix, "all rules ÷ --scan-only, " + what, ratio(b["kvcsi-" + t], b["kvcsi-scan-only-" + t]), 1.25, 1.05, gate=gate)
+    # WASM is single-threaded: its throughput is compared with the single-thread native scan.
     native = b["kvcsi-1t"] - b["kvcsi-empty"]
     if "wasm" in b:
-        row("4", "WASM (Node) ÷ native, start-up subtracted", ratio(b["wasm"] - b["wasm-empty"], native), 4, 2.5)
+        row("4", "WASM (Node) ÷ native 1 thread, start-up subtracted", ratio(b["wasm"] - b["wasm-empty"], native), 4, 2.5)
     else:
         row("4", "WASM (Node) ÷ native", None, 4, 2.5, note="not built (bindings-wasm/build.sh)")
+    # Python runs the same core with the same default threads as the CLI.
+    native_default = b["kvcsi-" + default] - b["kvcsi-empty"]
     if "python" in b:
-        row("5", "Python kvcsi.check(path) ÷ CLI, start-up subtracted", ratio(b["python"] - b["python-empty"], native), 1.15, 1.05,
-            note="with start-up: %.2f×" % ratio(b["python"], b["kvcsi-1t"]))
+        row("5", "Python kvcsi.check(path) ÷ CLI, start-up subtracted", ratio(b["python"] - b["python-empty"], native_default), 1.15, 1.05,
+            note="with start-up: %.2f×" % ratio(b["python"], b["kvcsi-" + default]))
     else:
         row("5", "Python ÷ CLI", None, 1.15, 1.05, note="not built (bindings-python/test.sh)")
-    row("6a", "native peak RSS, main − small (MiB)", peak["kvcsi-1t"] - peak["kvcsi-small-1t"], 2, None, unit="MiB")
+    row("6a", "native peak RSS, main − small (MiB), " + label, peak["kvcsi-" + default] - peak["kvcsi-small-" + default], 2, None, unit="MiB")
+    if other:
+        row("6a·1t", "native peak RSS, main − small (MiB), 1 thread", peak["kvcsi-1t"] - peak["kvcsi-small-1t"], 2, None, unit="MiB")
     if "python" in b:
         row("6b", "Python peak RSS, main − small (MiB)", peak["python"] - peak["python-small"], 2, None, unit="MiB")
     else:
@@ -350,10 +365,11 @@ def main():
     wm = max(results[k].extra.get("wasm_memory", 0) for k in ("wasm", "wasm-small")) / MIB if "wasm" in b else None
     row("6c", "WASM linear memory (MiB)", wm if wm and wm > 0 else None, 16, None, unit="MiB",
         note="" if "wasm" in b else "not built")
-    row("6d", "native peak RSS at main size (MiB)", peak["kvcsi-1t"], 64, None, unit="MiB")
+    row("6d", "native peak RSS at main size (MiB), " + label, max(peak["kvcsi-1t"], peak["kvcsi-2t"]), 64, None, unit="MiB")
     row("7", "one-line input, all rules (ms)", b["kvcsi-one-line"] * 1000, 25, 5, unit="ms")
-    row("8", "storm (2 % errors) ÷ 0.01 % corpus", ratio(b["kvcsi-storm-1t"], b["kvcsi-1t"]), 2, 1.3)
-    row("8·2t", "storm ÷ 0.01 % corpus, 2 threads", ratio(b["kvcsi-storm-2t"], b["kvcsi-2t"]), 2, 1.3)
+    row("8", "storm (2 % errors) ÷ 0.01 % corpus, " + label, ratio(b["kvcsi-storm-" + default], b["kvcsi-" + default]), 2, 1.3)
+    if other:
+        row("8·1t", "storm ÷ 0.01 % corpus, 1 thread (reported)", ratio(b["kvcsi-storm-1t"], b["kvcsi-1t"]), 2, 1.3, gate=False)
 
     failed = []
     print()
@@ -370,7 +386,9 @@ def main():
             within = v <= r["must"] * 1.10
             aim = r["aim"] is not None and v <= r["aim"]
             status = ("pass" + (" (aim met)" if aim else "")) if ok else ("MISS (within 10 %)" if within else "MISS")
-            if not within:
+            if not r["gate"]:
+                status += " (reported, not gated)"
+            elif not within:
                 failed.append(r["row"])
             if r["note"]:
                 status += "; " + r["note"]
