@@ -11,6 +11,10 @@ pub struct InputLimits {
     /// A stream up to this size is segmented and parsed structurally as a whole; beyond it only
     /// the head is segmented and the rest is block-scanned as log text.
     pub document_bytes: usize,
+    /// The same for a stream whose head is log records: logs are block-scanned after a short
+    /// head, because structural parsing finds nothing more in log lines and costs ten times as
+    /// much per byte. Larger than any log excerpt pasted into a ticket.
+    pub log_document_bytes: usize,
     /// The same for lines: a document is segmented line by line, and a held line costs a few
     /// dozen bytes beside its text, so ten million two-byte lines would take hundreds of MiB.
     /// 100,000 lines is more than any `describe`, manifest or `az` output holds.
@@ -36,6 +40,7 @@ impl Default for InputLimits {
         Self {
             max_line_bytes: 64 * 1024,
             document_bytes: 4 * 1024 * 1024,
+            log_document_bytes: 1024 * 1024,
             document_lines: 100_000,
             max_archive_entries: 10_000,
             max_archive_bytes: 2 * 1024 * 1024 * 1024,

@@ -151,3 +151,29 @@ fn memory_stays_flat_for_a_gigabyte() {
     );
     assert!(after_large < 128 * 1024, "peak RSS {after_large} KiB");
 }
+
+/// A log's head is parsed structurally for 1 MiB, other text for 4 MiB: structural parsing
+/// finds nothing more in log lines and costs far more per byte than the block scan.
+#[test]
+fn a_log_head_is_cut_sooner_than_other_text() {
+    let engine = Engine::builtin().unwrap();
+    let log_line = "I1029 17:37:42.461313       1 server.go:139] \"node publish volume complete\" pod=\"default/app\"\n";
+    let yaml_line = "    - objectName: secret-name-that-is-fairly-long\n";
+    for (line, expected) in [
+        (log_line, "larger than 1 MiB"),
+        (yaml_line, "larger than 4 MiB"),
+    ] {
+        let text = line.repeat((5 << 20) / line.len());
+        let report = engine.check(
+            &[Evidence::new("big.txt", text.into_bytes())],
+            &Options::default(),
+        );
+        let large = report
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "large-input")
+            .map(|d| d.message.clone())
+            .unwrap_or_default();
+        assert!(large.contains(expected), "{line:?}: {large}");
+    }
+}
