@@ -9,7 +9,7 @@ use crate::limits::{InputLimits, ScriptLimits};
 use crate::parse::{klog, kv_error, parse_segment, units, Sink, Unit};
 use crate::pipeline::{Caps, Pipeline, Ready, Scan, ScanCore, ScanPart, Scanned};
 use crate::report::{build, BuildInput, Diagnostic, Lang, Report, Stats, SuppressionList};
-use crate::rule::{builtin_sources, run_rule, sandbox, Outcome, RuleSet, RuleSource};
+use crate::rule::{builtin_sources, run_rules, sandbox, Outcome, RuleJob, RuleSet, RuleSource};
 use crate::scan::{GroupId, Matcher, PatternMatches, PatternSpec};
 use crate::text::encoding::{sniff, Sniffed, Utf16Decoder, SNIFF_BYTES};
 use crate::text::lines::{decode_line, split_lines, Line};
@@ -116,8 +116,9 @@ impl EngineBuilder {
         self
     }
 
-    /// Threads large blocks are scanned with: 1 or 2 (default 2 on a machine with two cores or
-    /// more, or `KVCSI_THREADS`). Reports do not depend on it.
+    /// Threads a check uses, 1 or 2 (default 2 on a machine with two cores or more, or
+    /// `KVCSI_THREADS`): large blocks are scanned beside the reading thread and the rules run
+    /// two at a time. Reports do not depend on it.
     pub fn scan_threads(mut self, threads: usize) -> Self {
         self.scan_threads = if cfg!(target_arch = "wasm32") {
             1
@@ -208,7 +209,7 @@ pub struct Engine {
     rules: RuleSet,
     /// The matcher and what each confirm group feeds, shared with scan workers.
     scan: Arc<ScanCore>,
-    /// Threads a large block is scanned with (1 or 2).
+    /// Threads a check uses (1 or 2): for scanning large blocks and running rules.
     scan_threads: usize,
     matcher_error: Option<String>,
     input_limits: InputLimits,
@@ -1201,9 +1202,8 @@ impl<'e> Session<'e> {
                 .get(i)
                 .is_none_or(|r| r.source.origin != crate::rule::RuleOrigin::Builtin)
         });
-        let rules_started = web_time::Instant::now();
-        let budget = engine.script_limits.check_wall_clock;
         let mut ran = vec![None; engine.rules.rules.len()];
+        let mut jobs = Vec::new();
         for index in order {
             let Some(rule) = engine.rules.rules.get(index) else {
                 continue;
@@ -1224,33 +1224,33 @@ impl<'e> Session<'e> {
                     .needs
                     .iter()
                     .any(|n| present.contains(&n.as_str()));
-            let (outcome, printed) = if !applicable {
-                (Outcome::NotApplicable(rule.meta.needs.clone()), Vec::new())
+            let outcome = if !applicable {
+                Outcome::NotApplicable(rule.meta.needs.clone())
             } else if !self.options.evaluate_rules {
-                (Outcome::Ran(Vec::new()), Vec::new())
-            } else if rules_started.elapsed() >= budget {
-                let mut diagnostic = Diagnostic::new(
-                    "rule-limit-check-time",
-                    format!(
-                        "not run: the rules of this check already took {} s in all",
-                        budget.as_secs()
-                    ),
-                )
-                .with_rule(&rule.meta.id)
-                .with_source(&rule.source.file);
-                diagnostic.limit = Some("check_wall_clock".to_owned());
-                (Outcome::Failed(diagnostic), Vec::new())
+                Outcome::Ran(Vec::new())
             } else {
-                let matches_value = rhai::serde::to_dynamic(&rule_matches).unwrap_or(Dynamic::UNIT);
-                run_rule(
-                    &engine.rhai,
-                    &engine.script_limits,
+                let matches = rhai::serde::to_dynamic(&rule_matches).unwrap_or(Dynamic::UNIT);
+                jobs.push(RuleJob {
+                    index,
                     rule,
-                    &facts_value,
-                    matches_value,
-                )
+                    matches,
+                });
+                continue;
             };
             if let Some(slot) = ran.get_mut(index) {
+                *slot = Some((rule.clone(), outcome, Vec::new()));
+            }
+        }
+        let threads = engine.scan_threads;
+        let results = run_rules(
+            &engine.rhai,
+            &engine.script_limits,
+            &facts_value,
+            jobs,
+            threads,
+        );
+        for (index, outcome, printed) in results {
+            if let (Some(slot), Some(rule)) = (ran.get_mut(index), engine.rules.rules.get(index)) {
                 *slot = Some((rule.clone(), outcome, printed));
             }
         }

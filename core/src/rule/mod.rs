@@ -5,6 +5,7 @@
 //! statements never run: the loader rejects them, so loading a rule cannot execute code beyond
 //! `meta()`, which runs once, under the same limits as `check`.
 
+mod batch;
 mod definitions;
 pub mod fixtures;
 mod host;
@@ -13,6 +14,7 @@ mod meta;
 mod run;
 pub mod sandbox;
 
+pub use batch::{run_all as run_rules, Job as RuleJob};
 pub use definitions::definitions;
 pub use library::library_names;
 pub use meta::{check_regexes, lint_warnings, PatternDecl, RuleMeta, Texts, FIELDS, LANGS};
