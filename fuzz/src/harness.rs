@@ -439,6 +439,35 @@ pub fn rule(data: &[u8]) {
     let _ = text::render(&report, false);
 }
 
+/// The planned prefilter finds the same candidate lines and groups as the built-in one, for any
+/// block and whatever sample the plan came from: the input is split at its first `\0` into the
+/// sample and the block.
+pub fn scan(data: &[u8]) {
+    let matcher = engine().matcher();
+    let (sample, block) = match data.iter().position(|b| *b == 0) {
+        Some(at) => (&data[..at], &data[at + 1..]),
+        None => (data, data),
+    };
+    let Some(plan) = matcher.plan(sample) else {
+        return;
+    };
+    let lines = |plan| {
+        let mut out = Vec::new();
+        let mut scratch = kvcsi_core::scan::ScanScratch::default();
+        matcher.scan_block_planned(plan, block, &mut scratch, |start, end, groups| {
+            let mut groups = groups.to_vec();
+            groups.sort_unstable();
+            out.push((start, end, groups));
+        });
+        out
+    };
+    assert_eq!(
+        lines(Some(&plan)),
+        lines(None),
+        "the plan changed the candidates"
+    );
+}
+
 /// Runs the harness of the target named `target` (a fuzz target's name).
 pub fn run(target: &str, data: &[u8]) {
     match target {
@@ -462,6 +491,7 @@ pub fn run(target: &str, data: &[u8]) {
         "archive" => archive(data),
         "rule" => rule(data),
         "check" => check(data),
+        "scan" => scan(data),
         other => panic!("no fuzz target named {other}"),
     }
 }
