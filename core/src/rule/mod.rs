@@ -5,6 +5,7 @@
 //! statements never run: the loader rejects them, so loading a rule cannot execute code beyond
 //! `meta()`, which runs once, under the same limits as `check`.
 
+mod bounded;
 mod definitions;
 pub mod fixtures;
 mod host;
