@@ -6,6 +6,7 @@
 //! `meta()`, which runs once, under the same limits as `check`.
 
 mod batch;
+mod bounded;
 mod definitions;
 pub mod fixtures;
 mod host;

@@ -2,11 +2,14 @@
 //!
 //! Starting from a raw engine, every limit is set explicitly (rhai's defaults are unlimited),
 //! `eval` and `import` are disabled, there is no module resolver, `print` and `debug` go into
-//! the report's diagnostics, the clock is not readable, and two guards run alongside rhai's own
+//! the report's diagnostics, the clock is not readable, and three guards run alongside rhai's own
 //! checks:
 //!
 //! - a wall-clock guard in the progress callback (which also works on wasm32, where threads and
 //!   signals do not exist);
+//! - bounded overloads of the standard functions that can build a result far larger than their
+//!   inputs in one call (`replace`, `pad`, `split`, `to_chars`: see `bounded.rs`), because rhai
+//!   checks a result's size only after the call has allocated it;
 //! - a data guard in the variable-access callback. Rhai checks the size of a value when a
 //!   function returns it or a method runs on it, but not when a map grows one `m[key] = value`
 //!   at a time, and not across variables. So on every variable access the sandbox checks that
@@ -122,6 +125,7 @@ pub fn engine(limits: &ScriptLimits) -> Engine {
         data_guard(name, &context, data)?;
         Ok(None)
     });
+    super::bounded::register(&mut engine);
     super::host::register(&mut engine);
     engine
 }
@@ -147,7 +151,7 @@ fn expired() -> bool {
     expired
 }
 
-fn too_large(what: &str) -> Box<EvalAltResult> {
+pub(super) fn too_large(what: &str) -> Box<EvalAltResult> {
     Box::new(EvalAltResult::ErrorDataTooLarge(
         what.to_owned(),
         Position::NONE,
