@@ -175,12 +175,44 @@ regex!(NOT_FOUND, r"^Error from server \(NotFound\)");
 
 /// Whether a line is a shell prompt or a bare command line; returns the command.
 pub fn command_of(line: &str) -> Option<String> {
-    for pattern in [&PROMPT, &BARE_COMMAND] {
+    // Each regex is compiled and run only for a line where its match could be: most lines of
+    // a log can be neither, and then neither regex is built.
+    let candidates = [
+        (&PROMPT, may_hold_prompt(line)),
+        (
+            &BARE_COMMAND,
+            line.bytes().next().is_some_and(starts_command),
+        ),
+    ];
+    for (pattern, possible) in candidates {
+        if !possible {
+            continue;
+        }
         if let Some(caps) = pattern.as_ref().and_then(|re| re.captures(line)) {
             return caps.name("cmd").map(|m| m.as_str().trim().to_owned());
         }
     }
     None
+}
+
+/// Whether a byte can start one of [`COMMANDS`] (`R` and `T` in either case for the PowerShell
+/// cmdlets, which no other character folds to).
+fn starts_command(byte: u8) -> bool {
+    b"kandhcwrRtTsgepo".contains(&byte)
+}
+
+/// Whether [`PROMPT`] could match `line`: every prompt it knows ends in `$`, `#`, `%` or `>`,
+/// followed by at most one space and then the command.
+fn may_hold_prompt(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    bytes.iter().enumerate().any(|(i, b)| {
+        if !b"$#%>".contains(b) {
+            return false;
+        }
+        let next = |n: usize| bytes.get(i + n).copied();
+        next(1).is_some_and(starts_command)
+            || (next(1) == Some(b' ') && next(2).is_some_and(starts_command))
+    })
 }
 
 /// What output a command produces.
