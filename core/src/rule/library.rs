@@ -74,6 +74,12 @@ impl<'e> Libraries<'e> {
         .map_err(Clone::clone)
     }
 
+    /// Compiles a library now rather than when a rule first links it (an error is kept for
+    /// the rules that link it).
+    pub(crate) fn prepare(&self, name: &str) {
+        let _ = self.get(name);
+    }
+
     /// `rule` with the functions of `names` merged in: a later library wins over an earlier one,
     /// and the rule over every library.
     pub(crate) fn link(&self, names: &[&str], rule: AST) -> Result<AST, String> {

@@ -279,12 +279,24 @@ fn compile_all(
     }
     // One queue, largest source first (parsing time follows size), that both threads take from:
     // the shares balance themselves, and when the other core is busy this thread does the most.
-    let mut queue: Vec<(usize, RuleSource)> = sources.into_iter().enumerate().collect();
-    queue.sort_by_key(|(_, s)| std::cmp::Reverse(s.text.len()));
-    let queue: Vec<Mutex<Option<(usize, RuleSource)>>> = queue
-        .into_iter()
-        .map(|item| Mutex::new(Some(item)))
-        .collect();
+    // The built-in rules link libraries, so with them the libraries lead the queue: each thread
+    // compiles one instead of the second thread waiting while the first compiles both.
+    let mut rules: Vec<(usize, RuleSource)> = sources.into_iter().enumerate().collect();
+    rules.sort_by_key(|(_, s)| std::cmp::Reverse(s.text.len()));
+    let builtin = rules.iter().any(|(_, s)| s.origin == RuleOrigin::Builtin);
+    let mut queue: Vec<Mutex<Option<Task>>> = Vec::new();
+    if builtin {
+        queue.extend(
+            library_names()
+                .into_iter()
+                .map(|name| Mutex::new(Some(Task::Library(name)))),
+        );
+    }
+    queue.extend(
+        rules
+            .into_iter()
+            .map(|(index, source)| Mutex::new(Some(Task::Rule(index, source)))),
+    );
     let next = AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
@@ -293,9 +305,10 @@ fn compile_all(
                 .get(next.fetch_add(1, Ordering::Relaxed))
                 .map(|slot| slot.lock().ok().and_then(|mut item| item.take()));
             match taken {
-                Some(Some((index, source))) => {
+                Some(Some(Task::Rule(index, source))) => {
                     done.push((index, compile(engine, limits, source, libraries)));
                 }
+                Some(Some(Task::Library(name))) => libraries.prepare(name),
                 Some(None) => {}
                 None => return done,
             }
@@ -315,6 +328,14 @@ fn compile_all(
     });
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Work for a compiling thread.
+enum Task {
+    /// Compile a library ahead of the rules that link it.
+    Library(&'static str),
+    /// Compile the rule at this index of the sources.
+    Rule(usize, RuleSource),
 }
 
 fn compile(
