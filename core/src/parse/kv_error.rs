@@ -407,7 +407,10 @@ mod tests {
             &DIAL,
             &DIAL_HOST,
         ];
-        assert!(all.iter().all(|re| re.compiled().is_some()));
+        for re in all {
+            let (unicode, ascii) = re.compiled();
+            assert!(unicode.is_some() && ascii.is_some());
+        }
     }
 
     #[test]
