@@ -1,16 +1,20 @@
 //! Log lines: klog printf and structured styles, logrus text, JSON lines.
 
-use regex::Regex;
+use crate::text::gated::Gated;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
-static KLOG: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"^(?P<sev>[IWEF])(?P<date>\d{4}) (?P<time>\d\d:\d\d:\d\d\.\d+)\s+(?P<pid>\d+) (?P<file>[^ \]]+)\] ?(?P<rest>.*)$").ok()
-});
-static LOGRUS: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r#"^time="(?P<time>[^"]*)" level=(?P<level>\w+) (?P<rest>.*)$"#).ok()
-});
+// Compiled on first use, in their ASCII form for ASCII lines (see `text::gated`).
+static KLOG: Gated = Gated::new(
+    &[""],
+    false,
+    r"^(?P<sev>[IWEF])(?P<date>\d{4}) (?P<time>\d\d:\d\d:\d\d\.\d+)\s+(?P<pid>\d+) (?P<file>[^ \]]+)\] ?(?P<rest>.*)$",
+);
+static LOGRUS: Gated = Gated::new(
+    &[""],
+    false,
+    r#"^time="(?P<time>[^"]*)" level=(?P<level>\w+) (?P<rest>.*)$"#,
+);
 
 /// The fields of a `logs` fact.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -60,7 +64,7 @@ pub fn parse(line: &str) -> Option<LogRecord> {
     // match must, which leaves the other unbuilt in a log of one format.
     let klog = line.starts_with(['I', 'W', 'E', 'F']);
     if let Some(caps) = klog
-        .then(|| KLOG.as_ref())
+        .then(|| KLOG.get(line))
         .flatten()
         .and_then(|re| re.captures(line))
     {
@@ -91,7 +95,7 @@ pub fn parse(line: &str) -> Option<LogRecord> {
     }
     let logrus = line.starts_with("time=\"");
     if let Some(caps) = logrus
-        .then(|| LOGRUS.as_ref())
+        .then(|| LOGRUS.get(line))
         .flatten()
         .and_then(|re| re.captures(line))
     {
