@@ -251,7 +251,20 @@ static REDACTORS: LazyLock<Redactors> = LazyLock::new(|| {
             r#"(?i)(--(?:client-secret|password|secret|sas-token|account-key|connection-string|token)(?:[ \t]+|=))("[^"\r\n]*"|'[^'\r\n]*'|[^\s"']+)"#.to_owned(),
             Keep::Group(1),
             always,
-            Gate::Literals(&["--"]),
+            Gate::Sharpened {
+                // Every flag in full: `-- Original Error` in every autorest error does not
+                // make the pattern run (or compile).
+                ascii: &[
+                    "--client-secret",
+                    "--password",
+                    "--secret",
+                    "--sas-token",
+                    "--account-key",
+                    "--connection-string",
+                    "--token",
+                ],
+                other: &["--"],
+            },
         ),
         (
             r"(?i)(\baz[ \t]+login\b[^\r\n]*?[ \t]-p[ \t]+)(\S+)".to_owned(),
