@@ -682,7 +682,11 @@ impl<'e> Session<'e> {
                     format!("is larger than {} MiB", limits.document_bytes >> 20)
                 };
                 let cut = by_bytes.min(by_lines);
-                document.decode(cut - decoded, stream.lines, limits.max_line_bytes);
+                document.decode(
+                    cut.saturating_sub(decoded),
+                    stream.lines,
+                    limits.max_line_bytes,
+                );
                 // The rest is copied out at its size: `partial` has room for a chunk or two
                 // more, which would otherwise be held while the document is parsed.
                 let tail = document.partial.clone();
