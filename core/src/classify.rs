@@ -7,6 +7,7 @@
 //! current segment and tells what the next output is. The file name is only a hint, used when the
 //! content carries no signal at all.
 
+use crate::text::gated::Gated;
 use crate::text::lines::Line;
 use crate::text::normalize::split_prefix;
 use regex::Regex;
@@ -93,9 +94,11 @@ fn re(pattern: &str) -> Option<Regex> {
     Regex::new(pattern).ok()
 }
 
+// The line classes below run on every line of a document: each is compiled on first use, in
+// its ASCII form for ASCII lines (see `text::gated`; no literal gate, every line is tried).
 macro_rules! regex {
     ($name:ident, $pattern:expr) => {
-        static $name: LazyLock<Option<Regex>> = LazyLock::new(|| re($pattern));
+        static $name: Gated = Gated::new(&[""], false, $pattern);
     };
 }
 
@@ -103,12 +106,11 @@ macro_rules! regex {
 /// PowerShell cmdlet names are case-insensitive.
 const COMMANDS: &str = r"(?:kubectl|k|az|nslookup|dig|host|nc|ncat|netcat|curl|curl\.exe|wget|(?i:Resolve-DnsName|Test-NetConnection)|tnc|helm|stern|cat|grep|echo|ping|openssl|telnet)";
 
-regex!(
-    PROMPT,
-    &format!(
+static PROMPT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(&format!(
         r"^(?:\([^)]*\) )?(?:[\w.@~:/\\-]*(?: [~/][\w./-]*)? ?[$#%>] ?|PS [^>]*> ?|[A-Z]:\\[^>]*> ?)(?P<cmd>{COMMANDS}\b.*)$"
-    )
-);
+    ))
+});
 regex!(
     BARE_COMMAND,
     r"^(?P<cmd>(?:nslookup|dig|nc|ncat|curl|curl\.exe|kubectl|az|(?i:Resolve-DnsName|Test-NetConnection)) +[\w-].*)$"
@@ -175,12 +177,41 @@ regex!(NOT_FOUND, r"^Error from server \(NotFound\)");
 
 /// Whether a line is a shell prompt or a bare command line; returns the command.
 pub fn command_of(line: &str) -> Option<String> {
-    for pattern in [&PROMPT, &BARE_COMMAND] {
-        if let Some(caps) = pattern.as_ref().and_then(|re| re.captures(line)) {
-            return caps.name("cmd").map(|m| m.as_str().trim().to_owned());
+    // Each regex is compiled and run only for a line where its match could be: most lines of
+    // a log can be neither, and then neither regex is built.
+    let command =
+        |caps: regex::Captures<'_>| caps.name("cmd").map(|m| m.as_str().trim().to_owned());
+    if may_hold_prompt(line) {
+        if let Some(caps) = PROMPT.as_ref().and_then(|re| re.captures(line)) {
+            return command(caps);
+        }
+    }
+    if line.bytes().next().is_some_and(starts_command) {
+        if let Some(caps) = BARE_COMMAND.get(line).and_then(|re| re.captures(line)) {
+            return command(caps);
         }
     }
     None
+}
+
+/// Whether a byte can start one of [`COMMANDS`] (`R` and `T` in either case for the PowerShell
+/// cmdlets, which no other character folds to).
+fn starts_command(byte: u8) -> bool {
+    b"kandhcwrRtTsgepo".contains(&byte)
+}
+
+/// Whether [`PROMPT`] could match `line`: every prompt it knows ends in `$`, `#`, `%` or `>`,
+/// followed by at most one space and then the command.
+fn may_hold_prompt(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    bytes.iter().enumerate().any(|(i, b)| {
+        if !b"$#%>".contains(b) {
+            return false;
+        }
+        let next = |n: usize| bytes.get(i + n).copied();
+        next(1).is_some_and(starts_command)
+            || (next(1) == Some(b' ') && next(2).is_some_and(starts_command))
+    })
 }
 
 /// What output a command produces.
@@ -255,7 +286,7 @@ pub fn signal(line: &str) -> Option<SegmentKind> {
 
 /// The kind a line without any log prefix can only belong to.
 fn own_signal(line: &str) -> Option<SegmentKind> {
-    let matches = |re: &LazyLock<Option<Regex>>| re.as_ref().is_some_and(|re| re.is_match(line));
+    let matches = |re: &Gated| re.get(line).is_some_and(|re| re.is_match(line));
     let first = line.as_bytes().first().copied();
     match first {
         Some(b'I' | b'W' | b'E' | b'F') if matches(&KLOG) => return Some(SegmentKind::Log),
@@ -265,7 +296,7 @@ fn own_signal(line: &str) -> Option<SegmentKind> {
         Some(b'{' | b'[') => return Some(SegmentKind::Json),
         _ => {}
     }
-    let checks: [(&LazyLock<Option<Regex>>, SegmentKind); 13] = [
+    let checks: [(&Gated, SegmentKind); 13] = [
         (&EVENTS_HEADER_DESCRIBE, SegmentKind::DescribePod),
         (&EVENTS_TABLE_HEADER, SegmentKind::EventsTable),
         (&DESCRIBE_FIELD, SegmentKind::DescribePod),
@@ -357,7 +388,7 @@ pub fn segment(lines: &[Line]) -> Vec<Segment> {
         if let Some(seg) = current.as_ref() {
             if seg.kind == SegmentKind::Yaml {
                 let yaml_like =
-                    trimmed.is_empty() || YAML_LINE.as_ref().is_some_and(|re| re.is_match(text));
+                    trimmed.is_empty() || YAML_LINE.get(text).is_some_and(|re| re.is_match(text));
                 // `kubectl describe` fields look like YAML keys, but no YAML that kubectl or az
                 // print has a capitalised `Namespace:` or `Node:` at the top level: a describe
                 // pasted after a YAML document starts there.
@@ -493,7 +524,8 @@ pub fn looks_scalar(lines: &[Line]) -> bool {
             l.text
                 .trim()
                 .split('\t')
-                .all(|value| SCALAR.as_ref().is_some_and(|re| re.is_match(value.trim())))
+                .map(str::trim)
+                .all(|value| SCALAR.get(value).is_some_and(|re| re.is_match(value)))
         })
 }
 

@@ -6,7 +6,7 @@ use crate::evidence::{Evidence, Location};
 use crate::facts::{Fact, Facts, FACT_KINDS};
 use crate::input::archive::{ArchiveDecoder, ArchiveEvent, ArchiveLimits};
 use crate::limits::{InputLimits, ScriptLimits};
-use crate::parse::{klog, kv_error, parse_segment, units, Sink, Unit};
+use crate::parse::{for_each_unit, klog, kv_error, parse_segment, Sink, Unit};
 use crate::pipeline::{Caps, Pipeline, Ready, Scan, ScanCore, ScanPart, Scanned};
 use crate::report::{build, BuildInput, Diagnostic, Lang, Report, Stats, SuppressionList};
 use crate::rule::{builtin_sources, run_rules, sandbox, Outcome, RuleJob, RuleSet, RuleSource};
@@ -271,8 +271,8 @@ enum Mode {
     Sniff(Vec<u8>),
     /// Binary content: counted, never read.
     Binary,
-    /// Buffered whole while small enough to segment as one document.
-    Document(Vec<u8>),
+    /// Read as one document while small enough to segment whole.
+    Document(DocumentBuffer),
     /// Too large: block-scanned, keeping only the incomplete last line.
     Scan(Vec<u8>),
     /// A gzip (or tar.gz) stream.
@@ -304,6 +304,64 @@ struct Stream {
     /// Whether the stream's head is log records (decided once it outgrows
     /// `log_document_bytes`): a log is parsed structurally for a shorter head than other text.
     log_head: Option<bool>,
+}
+
+/// Bytes of a document kept to tell binary content from text (what [`looks_binary`] reads).
+const BINARY_SAMPLE: usize = 64 * 1024;
+
+/// A stream in document mode. Its complete lines are decoded as they arrive rather than when
+/// the document ends, so the document is held once, as lines, and not also as the raw bytes
+/// they came from: up to the document limit (4 MiB) that halves what a stream holds, which is
+/// what keeps the WASM build's linear memory small. What the lines count for (line numbers,
+/// invalid UTF-8, truncation) is applied to the stream only when the document is parsed, as if
+/// it had been decoded whole then.
+#[derive(Debug, Default)]
+struct DocumentBuffer {
+    /// The complete lines decoded so far, numbered from the stream's line count.
+    lines: Vec<Line>,
+    /// Bytes after the last complete line.
+    partial: Vec<u8>,
+    /// Bytes of the lines in `lines`, newlines included.
+    decoded_bytes: usize,
+    /// The document's first bytes, up to [`BINARY_SAMPLE`].
+    sample: Vec<u8>,
+    /// Lines in `lines` that were not UTF-8.
+    lossy_lines: u64,
+    /// Lines in `lines` longer than the line limit.
+    truncated_lines: u64,
+}
+
+impl DocumentBuffer {
+    /// Bytes of the document so far.
+    fn len(&self) -> usize {
+        self.decoded_bytes + self.partial.len()
+    }
+
+    /// Takes a chunk: the sample's share, then into the partial line.
+    fn push(&mut self, chunk: &[u8]) {
+        let room = BINARY_SAMPLE.saturating_sub(self.sample.len());
+        self.sample
+            .extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or_default());
+        self.partial.extend_from_slice(chunk);
+    }
+
+    /// Decodes `partial[..end]` (complete lines, or the last line of the document) into
+    /// `lines`, numbered after `base` lines, and keeps the rest of `partial`.
+    fn decode(&mut self, end: usize, base: u64, max_line: usize) {
+        let end = end.min(self.partial.len());
+        let region = self.partial.get(..end).unwrap_or_default();
+        for raw in split_lines(region) {
+            let (text, notes) = decode_line(raw, max_line);
+            self.lossy_lines += u64::from(notes.lossy);
+            self.truncated_lines += u64::from(notes.truncated);
+            self.lines.push(Line {
+                number: base + self.lines.len() as u64 + 1,
+                text: strip_ansi(&text).into_owned(),
+            });
+        }
+        self.decoded_bytes += end;
+        self.partial.drain(..end);
+    }
 }
 
 /// One segment as `kvcsi facts` shows it.
@@ -399,7 +457,9 @@ fn mostly_log_records(head: &[u8]) -> bool {
 /// Whether a document is binary: many control bytes, or mostly lines that are not UTF-8.
 /// Text evidence has neither; an image or an unnamed gzip stream has both.
 fn looks_binary(bytes: &[u8], lossy_lines: u64, lines: usize) -> bool {
-    let sample = bytes.get(..bytes.len().min(64 * 1024)).unwrap_or_default();
+    let sample = bytes
+        .get(..bytes.len().min(BINARY_SAMPLE))
+        .unwrap_or_default();
     if sample.is_empty() {
         return false;
     }
@@ -461,14 +521,20 @@ impl<'e> Session<'e> {
         let head;
         let mut chunk = chunk;
         if let Mode::Sniff(buffer) = &mut stream.mode {
-            buffer.extend_from_slice(chunk);
-            if buffer.len() < SNIFF_BYTES {
-                self.streams.insert(name.to_owned(), stream);
-                return;
+            if buffer.is_empty() && chunk.len() >= SNIFF_BYTES {
+                // The chunk alone decides: no copy of it (a copy of a 1 MiB chunk would be held
+                // beside the document it starts).
+                self.begin_stream(name, &mut stream, chunk);
+            } else {
+                buffer.extend_from_slice(chunk);
+                if buffer.len() < SNIFF_BYTES {
+                    self.streams.insert(name.to_owned(), stream);
+                    return;
+                }
+                head = std::mem::take(buffer);
+                self.begin_stream(name, &mut stream, &head);
+                chunk = &head;
             }
-            head = std::mem::take(buffer);
-            self.begin_stream(name, &mut stream, &head);
-            chunk = &head;
         }
         self.feed_bytes(name, &mut stream, chunk);
         self.streams.insert(name.to_owned(), stream);
@@ -487,9 +553,9 @@ impl<'e> Session<'e> {
                     )
                     .with_source(name),
                 );
-                Mode::Document(Vec::new())
+                Mode::Document(DocumentBuffer::default())
             }
-            Sniffed::Text => Mode::Document(Vec::new()),
+            Sniffed::Text => Mode::Document(DocumentBuffer::default()),
         };
     }
 
@@ -516,58 +582,80 @@ impl<'e> Session<'e> {
                 decoder.push(chunk, &mut |e| events.push(e));
                 self.archive_events(name, stream, events);
             }
-            Mode::Document(buffer) => {
-                buffer.extend_from_slice(chunk);
+            Mode::Document(document) => {
+                document.push(chunk);
                 stream.document_lines += memchr::memchr_iter(b'\n', chunk).count();
                 let limits = &self.engine.input_limits;
                 let many_lines = stream.document_lines > limits.document_lines;
-                // A log's head is decided on its first `log_document_bytes` alone, so the cut
-                // does not depend on how the stream was chunked either.
-                if stream.log_head.is_none() && buffer.len() > limits.log_document_bytes {
-                    let head = buffer.get(..limits.log_document_bytes).unwrap_or(buffer);
-                    stream.log_head = Some(mostly_log_records(head));
+                // A log's head is decided on the document's first bytes alone, so the cut does
+                // not depend on how the stream was chunked either.
+                if stream.log_head.is_none() && document.len() > limits.log_document_bytes {
+                    stream.log_head = Some(mostly_log_records(&document.sample));
                 }
                 let byte_limit = if stream.log_head == Some(true) {
                     limits.log_document_bytes
                 } else {
                     limits.document_bytes
                 };
-                if buffer.len() > byte_limit || many_lines {
-                    let buffer = std::mem::take(buffer);
-                    if looks_binary(&buffer, 0, 0) {
-                        // Megabytes without text (a decompressed bomb of zeros, a disk image):
-                        // say so once and drop the rest unread.
-                        self.diagnostics.push(
-                            Diagnostic::new(
-                                "binary-input",
-                                format!("{name} is binary, not text; it was skipped"),
-                            )
-                            .with_source(name),
-                        );
-                        stream.mode = Mode::Binary;
-                        return;
+                if document.len() <= byte_limit && !many_lines {
+                    // Within the limits: decode the complete lines now.
+                    if let Some(last) = memchr::memrchr(b'\n', &document.partial) {
+                        document.decode(last + 1, stream.lines, limits.max_line_bytes);
                     }
-                    // The document ends at the last line within the byte limit, or after the
-                    // line limit's last line, whichever comes first: positions in the stream,
-                    // never where a chunk happened to end, so the report does not depend on
-                    // how the stream was chunked.
-                    let limits = &self.engine.input_limits;
-                    let within = buffer.get(..byte_limit).unwrap_or(&buffer);
-                    let by_bytes = memchr::memrchr(b'\n', within).map_or(0, |p| p + 1);
-                    let by_lines = memchr::memchr_iter(b'\n', &buffer)
-                        .nth(limits.document_lines.saturating_sub(1))
-                        .map_or(usize::MAX, |p| p + 1);
-                    let why = if by_lines < by_bytes {
-                        format!("has more than {} lines", limits.document_lines)
-                    } else {
-                        format!("is larger than {} MiB", byte_limit >> 20)
-                    };
-                    let (head, tail) = buffer.split_at(by_bytes.min(by_lines));
-                    self.document(name, stream, head);
-                    self.diagnostics.push(Diagnostic::new("large-input", format!("{name} {why}: its first part was parsed structurally, the rest is scanned as log text")).with_source(name));
-                    stream.mode = Mode::Scan(tail.to_vec());
-                    self.scan_carry(name, stream);
+                    return;
                 }
+                let mut document = std::mem::take(document);
+                if looks_binary(&document.sample, 0, 0) {
+                    // Megabytes without text (a decompressed bomb of zeros, a disk image):
+                    // say so once and drop the rest unread.
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            "binary-input",
+                            format!("{name} is binary, not text; it was skipped"),
+                        )
+                        .with_source(name),
+                    );
+                    stream.mode = Mode::Binary;
+                    return;
+                }
+                // The document ends at the last line within the byte limit, or after the line
+                // limit's last line, whichever comes first: positions in the stream, never
+                // where a chunk happened to end, so the report does not depend on how the
+                // stream was chunked. The decoded lines are within both limits (the limits
+                // were not reached when they were decoded), so both ends are in `partial` or
+                // at its start.
+                let decoded = document.decoded_bytes;
+                let partial = &document.partial;
+                let within = byte_limit.saturating_sub(decoded);
+                let by_bytes = memchr::memrchr(b'\n', partial.get(..within).unwrap_or(partial))
+                    .map_or(decoded, |p| decoded + p + 1);
+                let line_index = limits.document_lines.saturating_sub(1);
+                let by_lines = match line_index.checked_sub(document.lines.len()) {
+                    // The line limit's last line is the last decoded one.
+                    None => decoded,
+                    Some(nth) => memchr::memchr_iter(b'\n', partial)
+                        .nth(nth)
+                        .map_or(usize::MAX, |p| decoded + p + 1),
+                };
+                let why = if by_lines < by_bytes {
+                    format!("has more than {} lines", limits.document_lines)
+                } else {
+                    format!("is larger than {} MiB", byte_limit >> 20)
+                };
+                let cut = by_bytes.min(by_lines);
+                document.decode(
+                    cut.saturating_sub(decoded),
+                    stream.lines,
+                    limits.max_line_bytes,
+                );
+                // The rest is copied out at its size: `partial` has room for a chunk or two
+                // more, which would otherwise be held while the document is parsed.
+                let tail = document.partial.clone();
+                document.partial = Vec::new();
+                self.document(name, stream, document, cut);
+                self.diagnostics.push(Diagnostic::new("large-input", format!("{name} {why}: its first part was parsed structurally, the rest is scanned as log text")).with_source(name));
+                stream.mode = Mode::Scan(tail);
+                self.scan_carry(name, stream);
             }
             Mode::Scan(carry) => {
                 carry.extend_from_slice(chunk);
@@ -585,7 +673,7 @@ impl<'e> Session<'e> {
         self.end_stream(name, &mut stream);
         self.stream_diagnostics(name, &stream);
         // Keep a finished marker so the same name fed again is counted as new data of it.
-        stream.mode = Mode::Document(Vec::new());
+        stream.mode = Mode::Document(DocumentBuffer::default());
         stream.lines = 0;
         stream.generation += 1;
         stream.document_lines = 0;
@@ -661,9 +749,15 @@ impl<'e> Session<'e> {
         if let Some(rest) = stream.utf16.as_mut().map(Utf16Decoder::finish) {
             self.route(name, stream, &rest);
         }
-        match std::mem::replace(&mut stream.mode, Mode::Document(Vec::new())) {
+        match std::mem::replace(&mut stream.mode, Mode::Document(DocumentBuffer::default())) {
             Mode::Sniff(_) | Mode::Binary => {}
-            Mode::Document(buffer) => self.document(name, stream, &buffer),
+            Mode::Document(mut document) => {
+                // The last line may lack its newline.
+                let len = document.len();
+                let max_line = self.engine.input_limits.max_line_bytes;
+                document.decode(document.partial.len(), stream.lines, max_line);
+                self.document(name, stream, document, len);
+            }
             Mode::Scan(carry) => {
                 if !carry.is_empty() && !stream.skipping {
                     let mut block = carry;
@@ -994,23 +1088,22 @@ impl<'e> Session<'e> {
         }
     }
 
-    /// Parses a whole document: decode, normalise, segment, parse each segment, then the line
-    /// pipeline over each segment's records.
-    fn document(&mut self, name: &str, stream: &mut Stream, bytes: &[u8]) {
-        let max_line = self.engine.input_limits.max_line_bytes;
-        let mut lines: Vec<Line> = Vec::new();
-        for raw in split_lines(bytes) {
-            stream.lines += 1;
-            let (text, notes) = decode_line(raw, max_line);
-            stream.lossy_lines += u64::from(notes.lossy);
-            stream.truncated_lines += u64::from(notes.truncated);
-            lines.push(Line {
-                number: stream.lines,
-                text: strip_ansi(&text).into_owned(),
-            });
-        }
+    /// Parses a whole document of `len` bytes, its lines decoded and normalised: segment, parse
+    /// each segment, then the line pipeline over each segment's records.
+    fn document(&mut self, name: &str, stream: &mut Stream, document: DocumentBuffer, len: usize) {
+        let DocumentBuffer {
+            lines,
+            sample,
+            lossy_lines,
+            truncated_lines,
+            ..
+        } = document;
+        stream.lines += lines.len() as u64;
+        stream.lossy_lines += lossy_lines;
+        stream.truncated_lines += truncated_lines;
         self.stats.lines += lines.len() as u64;
-        if looks_binary(bytes, stream.lossy_lines, lines.len()) {
+        let sample = sample.get(..len.min(sample.len())).unwrap_or_default();
+        if looks_binary(sample, stream.lossy_lines, lines.len()) {
             self.diagnostics.push(
                 Diagnostic::new(
                     "binary-input",
@@ -1022,7 +1115,7 @@ impl<'e> Session<'e> {
         }
         if lines.iter().any(|l| !l.text.trim().is_empty()) {
             self.mark_usable(name);
-        } else if stream.bytes == bytes.len() as u64 {
+        } else if stream.bytes == len as u64 {
             self.diagnostics.push(
                 Diagnostic::new("empty-input", format!("{name} holds no text")).with_source(name),
             );
@@ -1061,9 +1154,9 @@ impl<'e> Session<'e> {
             return;
         };
         let is_log = seg.kind == SegmentKind::Log;
-        for unit in units(seg_lines, seg.kind) {
-            self.unit(name, &unit, is_log, true);
-        }
+        for_each_unit(seg_lines, seg.kind, |unit| {
+            self.unit(name, &unit, is_log, true)
+        });
     }
 
     /// The line pipeline: pattern matches, Key Vault errors, log records.
@@ -1144,7 +1237,7 @@ impl<'e> Session<'e> {
         for name in names {
             if let Some(mut stream) = self.streams.remove(&name) {
                 let pending = match &stream.mode {
-                    Mode::Document(b) => !b.is_empty(),
+                    Mode::Document(d) => d.len() > 0,
                     _ => true,
                 };
                 if pending {

@@ -113,6 +113,14 @@ static DESCRIBE_ROW: LazyLock<Option<Regex>> = LazyLock::new(|| {
 static LONE_ROW: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"^\s*(?P<type>Normal|Warning)\s+(?P<reason>[A-Z][A-Za-z]+)\s+(?P<age>(?:(?:\d+[smhdy])+|<unknown>|<invalid>)(?: \(x\d+ over [^)]+\))?)\s+(?P<from>[A-Za-z][\w.-]*(?:, [\w.-]+)?)\s+(?P<message>\S.*)$").ok()
 });
+/// [`LONE_ROW`]'s captures; the regex is compiled and run only for a line that holds the type
+/// of an event, which most lines of a log do not.
+fn lone_row(text: &str) -> Option<regex::Captures<'_>> {
+    if !text.contains("Normal") && !text.contains("Warning") {
+        return None;
+    }
+    LONE_ROW.as_ref()?.captures(text)
+}
 static COUNT: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\(x(\d+) over ([^)]+)\)").ok());
 static VOLUME: LazyLock<Option<Regex>> =
@@ -219,7 +227,7 @@ pub fn parse_rows(lines: &[Line], sink: &mut Sink<'_>) {
     let mut rows: Vec<(Unit, KubeEvent)> = Vec::new();
     let mut open = false;
     for line in lines {
-        if let Some(caps) = LONE_ROW.as_ref().and_then(|re| re.captures(&line.text)) {
+        if let Some(caps) = lone_row(&line.text) {
             rows.push((row_unit(line), row_event(&caps, &pod)));
             open = true;
             continue;
@@ -262,7 +270,7 @@ pub fn parse_describe(lines: &[Line], sink: &mut Sink<'_>) {
         }
         if section != Section::Events {
             // A row pasted without its header (`kubectl describe pod | grep Warning`).
-            if let Some(caps) = LONE_ROW.as_ref().and_then(|re| re.captures(text)) {
+            if let Some(caps) = lone_row(text) {
                 rows.push((row_unit(line), row_event(&caps, &pod)));
                 lone_open = true;
                 continue;

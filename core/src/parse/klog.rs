@@ -1,16 +1,20 @@
 //! Log lines: klog printf and structured styles, logrus text, JSON lines.
 
-use regex::Regex;
+use crate::text::gated::Gated;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
-static KLOG: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"^(?P<sev>[IWEF])(?P<date>\d{4}) (?P<time>\d\d:\d\d:\d\d\.\d+)\s+(?P<pid>\d+) (?P<file>[^ \]]+)\] ?(?P<rest>.*)$").ok()
-});
-static LOGRUS: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r#"^time="(?P<time>[^"]*)" level=(?P<level>\w+) (?P<rest>.*)$"#).ok()
-});
+// Compiled on first use, in their ASCII form for ASCII lines (see `text::gated`).
+static KLOG: Gated = Gated::new(
+    &[""],
+    false,
+    r"^(?P<sev>[IWEF])(?P<date>\d{4}) (?P<time>\d\d:\d\d:\d\d\.\d+)\s+(?P<pid>\d+) (?P<file>[^ \]]+)\] ?(?P<rest>.*)$",
+);
+static LOGRUS: Gated = Gated::new(
+    &[""],
+    false,
+    r#"^time="(?P<time>[^"]*)" level=(?P<level>\w+) (?P<rest>.*)$"#,
+);
 
 /// The fields of a `logs` fact.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -56,7 +60,14 @@ fn severity_of_word(word: &str) -> Option<&'static str> {
 /// Parses one log line (prefixes already split off). Returns `None` for lines that are not in a
 /// log format.
 pub fn parse(line: &str) -> Option<LogRecord> {
-    if let Some(caps) = KLOG.as_ref().and_then(|re| re.captures(line)) {
+    // Each regex is anchored: it is compiled and run only for a line that starts the way its
+    // match must, which leaves the other unbuilt in a log of one format.
+    let klog = line.starts_with(['I', 'W', 'E', 'F']);
+    if let Some(caps) = klog
+        .then(|| KLOG.get(line))
+        .flatten()
+        .and_then(|re| re.captures(line))
+    {
         let rest = caps.name("rest").map_or("", |m| m.as_str());
         let mut record = LogRecord {
             format: "klog",
@@ -82,7 +93,12 @@ pub fn parse(line: &str) -> Option<LogRecord> {
         record.pod = record.fields.get("pod").cloned();
         return Some(record);
     }
-    if let Some(caps) = LOGRUS.as_ref().and_then(|re| re.captures(line)) {
+    let logrus = line.starts_with("time=\"");
+    if let Some(caps) = logrus
+        .then(|| LOGRUS.get(line))
+        .flatten()
+        .and_then(|re| re.captures(line))
+    {
         let mut fields = key_values(caps.name("rest").map_or("", |m| m.as_str()));
         let message = fields.remove("msg").unwrap_or_default();
         return Some(LogRecord {

@@ -6,9 +6,8 @@
 //! New (azcore): `RESPONSE 404: 404 Not Found` / `ERROR CODE: SecretNotFound` / JSON body.
 //! Entra ID errors carry `AADSTS<n>`, Key Vault token errors `AKV<n>`.
 
-use regex::Regex;
+use crate::text::gated::{gated, Gated};
 use serde::Serialize;
-use std::sync::LazyLock;
 
 /// Literals that make a line worth normalising; the scanner uses them as one built-in pattern.
 pub const LITERALS: &[&str] = &[
@@ -89,77 +88,122 @@ pub struct KvError {
     pub service: Option<&'static str>,
 }
 
-macro_rules! regex {
-    ($name:ident, $pattern:expr) => {
-        static $name: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new($pattern).ok());
-    };
-}
-
-regex!(STATUS_CODE, r"StatusCode=(\d{1,3})\b");
-regex!(STATUS, r#"\bStatus(?:=| Code = '?)(\d{3})"#);
-regex!(RESPONSE, r"RESPONSE (\d{3})\b");
-regex!(NMI_STATUS, r"nmi response failed with status code: (\d{3})");
-regex!(REPLY_STATUS, r"reply status code was (\d{3})");
-regex!(CODE_ATTR, r#"\bCode=\\?"(\w+)\\?""#);
-regex!(ERROR_CODE, r"ERROR CODE: (\w+)");
-regex!(
+// Each regex with the literals one of which every match of it holds (see `text::gated`): most
+// error lines hold a few of them, and the others are neither compiled nor run.
+gated!(STATUS_CODE, ["StatusCode="], r"StatusCode=(\d{1,3})\b");
+gated!(
+    STATUS,
+    ["Status=", "Status Code = "],
+    r#"\bStatus(?:=| Code = '?)(\d{3})"#
+);
+gated!(RESPONSE, ["RESPONSE "], r"RESPONSE (\d{3})\b");
+gated!(
+    NMI_STATUS,
+    ["nmi response failed with status code: "],
+    r"nmi response failed with status code: (\d{3})"
+);
+gated!(
+    REPLY_STATUS,
+    ["reply status code was "],
+    r"reply status code was (\d{3})"
+);
+gated!(CODE_ATTR, ["Code="], r#"\bCode=\\?"(\w+)\\?""#);
+gated!(ERROR_CODE, ["ERROR CODE: "], r"ERROR CODE: (\w+)");
+gated!(
     INNER_CODE,
+    ignore_case ["innererror", "inner_error"],
     r#"(?i)inner_?error\\?"?\s*[=:]\s*\{\s*\\?"code\\?"\s*:\s*\\?"(\w+)"#
 );
-regex!(JSON_CODE, r#"\\?"code\\?"\s*:\s*\\?"(\w+)"#);
-regex!(JSON_ERROR, r#"\\?"error\\?"\s*:\s*\\?"(\w+)\\?""#);
-regex!(AADSTS, r"AADSTS(\d{5,7})");
-regex!(AKV, r"AKV(\d{5})");
+gated!(
+    JSON_CODE,
+    ["code\"", "code\\\""],
+    r#"\\?"code\\?"\s*:\s*\\?"(\w+)"#
+);
+gated!(
+    JSON_ERROR,
+    ["error\"", "error\\\""],
+    r#"\\?"error\\?"\s*:\s*\\?"(\w+)\\?""#
+);
+gated!(AADSTS, ["AADSTS"], r"AADSTS(\d{5,7})");
+gated!(AKV, ["AKV"], r"AKV(\d{5})");
 // The article prints `objectName: :<name>` (and some pastes `objectName::<name>`): colons before
 // the name are not part of it.
-regex!(OBJECT, r"objectType:\s*(\w*),\s*objectName:[\s:]*([^,\s]*)");
-regex!(
+gated!(
+    OBJECT,
+    ["objectType:"],
+    r"objectType:\s*(\w*),\s*objectName:[\s:]*([^,\s]*)"
+);
+gated!(
     VAULT_URL,
+    [".vault.", ".managedhsm.azure.net"],
     r"https?://([a-z0-9-]{1,64})\.(vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)|managedhsm\.azure\.net)"
 );
 // `Vault: kv;location=eastus` (firewall, RBAC) and `on key vault 'kv;location=eastus'` (access
 // policy).
-regex!(
+gated!(
     VAULT_FIELD,
+    [";location="],
     r"(?:Vault: ?|key vault ')([A-Za-z0-9-]{1,64});location="
 );
-regex!(
+gated!(
     APPID,
+    ["appid="],
     r"\bappid=([0-9a-fA-F-]{8,36}|[^;\s]*REDACTED[^;\s]*)"
 );
-regex!(OID, r"\boid=([0-9a-fA-F-]{8,36}|[^;\s]*REDACTED[^;\s]*)");
-regex!(CLIENT_ID, r"(?i)\bclient_?id=([0-9a-f-]{8,36})");
-regex!(
+gated!(
+    OID,
+    ["oid="],
+    r"\boid=([0-9a-fA-F-]{8,36}|[^;\s]*REDACTED[^;\s]*)"
+);
+gated!(
+    CLIENT_ID,
+    ignore_case ["clientid=", "client_id="],
+    r"(?i)\bclient_?id=([0-9a-f-]{8,36})"
+);
+gated!(
     DESCRIPTION,
+    ["error_description"],
     r#"error_description\\?"\s*:\s*\\?"((?:[^"\\]|\\[^"])*)"#
 );
-regex!(KV_MESSAGE, r#"Message=\\?"((?:[^"\\]|\\[^"])*)"#);
-regex!(
+gated!(
+    KV_MESSAGE,
+    ["Message="],
+    r#"Message=\\?"((?:[^"\\]|\\[^"])*)"#
+);
+gated!(
     OPERATION,
+    [
+        "keyvault.BaseClient#",
+        "azure.BearerAuthorizer#",
+        "Credential"
+    ],
     r"\b(keyvault\.BaseClient#\w+|azure\.BearerAuthorizer#\w+|\w+Credential)\b"
 );
-regex!(
+gated!(
     NO_SUCH_HOST,
+    [": no such host"],
     r"lookup ([\w.-]+)(?: on [\d.:\[\]a-f]+)?: no such host"
 );
-regex!(
+gated!(
     DIAL,
+    ["dial tcp"],
     r"dial tcp(?: (?:[\d.]+|\[[0-9a-f:]+\]|[\w.-]+):?\d*)?: (?:i/o timeout|connect: connection refused|connectex)"
 );
-regex!(
+gated!(
     DIAL_HOST,
+    ["://"],
     r"(?:Get|Post|GET|POST) \\?\x22?https?://([\w.-]+)"
 );
 
-fn first(re: &LazyLock<Option<Regex>>, text: &str) -> Option<String> {
-    re.as_ref()?
+fn first(re: &Gated, text: &str) -> Option<String> {
+    re.get(text)?
         .captures(text)?
         .get(1)
         .map(|m| m.as_str().to_owned())
 }
 
-fn all(re: &LazyLock<Option<Regex>>, text: &str) -> Vec<String> {
-    let Some(re) = re.as_ref() else {
+fn all(re: &Gated, text: &str) -> Vec<String> {
+    let Some(re) = re.get(text) else {
         return Vec::new();
     };
     let mut values: Vec<String> = re
@@ -218,7 +262,7 @@ pub fn extract(text: &str) -> Option<KvError> {
     }
     error.aadsts = all(&AADSTS, text);
     error.akv = all(&AKV, text);
-    if let Some(caps) = OBJECT.as_ref().and_then(|re| re.captures(text)) {
+    if let Some(caps) = OBJECT.get(text).and_then(|re| re.captures(text)) {
         error.object_type = caps
             .get(1)
             .map(|m| m.as_str().to_owned())
@@ -228,7 +272,7 @@ pub fn extract(text: &str) -> Option<KvError> {
             .map(|m| m.as_str().to_owned())
             .filter(|s| !s.is_empty());
     }
-    if let Some(caps) = VAULT_URL.as_ref().and_then(|re| re.captures(text)) {
+    if let Some(caps) = VAULT_URL.get(text).and_then(|re| re.captures(text)) {
         let name = caps.get(1).map(|m| m.as_str().to_owned());
         error.vault_host = caps.get(0).map(|m| {
             m.as_str()
@@ -254,7 +298,7 @@ pub fn extract(text: &str) -> Option<KvError> {
     if let Some(host) = first(&NO_SUCH_HOST, text) {
         error.network = Some("no-such-host");
         error.network_host = Some(host);
-    } else if DIAL.as_ref().is_some_and(|re| re.is_match(text)) {
+    } else if DIAL.get(text).is_some_and(|re| re.is_match(text)) {
         error.network = Some(if text.contains("refused") || text.contains("connectex") {
             "refused"
         } else {
@@ -334,6 +378,40 @@ fn shorten(text: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn every_regex_compiles() {
+        let all = [
+            &STATUS_CODE,
+            &STATUS,
+            &RESPONSE,
+            &NMI_STATUS,
+            &REPLY_STATUS,
+            &CODE_ATTR,
+            &ERROR_CODE,
+            &INNER_CODE,
+            &JSON_CODE,
+            &JSON_ERROR,
+            &AADSTS,
+            &AKV,
+            &OBJECT,
+            &VAULT_URL,
+            &VAULT_FIELD,
+            &APPID,
+            &OID,
+            &CLIENT_ID,
+            &DESCRIPTION,
+            &KV_MESSAGE,
+            &OPERATION,
+            &NO_SUCH_HOST,
+            &DIAL,
+            &DIAL_HOST,
+        ];
+        for re in all {
+            let (unicode, ascii) = re.compiled();
+            assert!(unicode.is_some() && ascii.is_some());
+        }
+    }
 
     #[test]
     fn autorest_forbidden_by_connection() {

@@ -158,8 +158,17 @@ fn unescaped_quotes(text: &str) -> usize {
 /// same container, and only its text after the prefix is kept, so a record reads as the
 /// container wrote it.
 pub fn units(lines: &[Line], kind: SegmentKind) -> Vec<Unit> {
+    let mut units = Vec::new();
+    for_each_unit(lines, kind, |unit| units.push(unit));
+    units
+}
+
+/// [`units`], handed to `f` one at a time as each is complete: a document's records are not
+/// held all at once beside its lines (for a 4 MiB log that would be a second copy of it).
+pub fn for_each_unit(lines: &[Line], kind: SegmentKind, mut f: impl FnMut(Unit)) {
     let joins = matches!(kind, SegmentKind::Log | SegmentKind::Text);
-    let mut units: Vec<Unit> = Vec::new();
+    // The record being built; only it can still grow.
+    let mut current: Option<Unit> = None;
     let mut unit_prefix = LinePrefix::default();
     // Whether the last YAML record ends inside a double-quoted string; kept line by line so a
     // long folded string costs no more than its length.
@@ -167,7 +176,7 @@ pub fn units(lines: &[Line], kind: SegmentKind) -> Vec<Unit> {
     let mut azcore = crate::classify::AzcoreBlock::default();
     for line in lines {
         if kind == SegmentKind::Yaml && !line.text.trim().is_empty() {
-            if let Some(unit) = units.last_mut() {
+            if let Some(unit) = current.as_mut() {
                 let joinable = unit.last + 1 == line.number
                     && line.number - unit.first < MAX_FOLDED_LINES
                     && yaml_continues(unit, &line.text, open_quote);
@@ -193,7 +202,7 @@ pub fn units(lines: &[Line], kind: SegmentKind) -> Vec<Unit> {
         if matches!(kind, SegmentKind::DescribePod | SegmentKind::EventsTable)
             && azcore.absorbs(&line.text)
         {
-            if let Some(unit) = units.last_mut() {
+            if let Some(unit) = current.as_mut() {
                 if unit.last + 1 == line.number && line.number - unit.first < MAX_UNIT_LINES {
                     unit.last = line.number;
                     unit.text.push('\n');
@@ -206,7 +215,7 @@ pub fn units(lines: &[Line], kind: SegmentKind) -> Vec<Unit> {
         let same_source =
             prefix.pod == unit_prefix.pod && prefix.container == unit_prefix.container;
         if joins && same_source && is_continuation(rest) {
-            if let Some(unit) = units.last_mut() {
+            if let Some(unit) = current.as_mut() {
                 if unit.last + 1 == line.number && line.number - unit.first < MAX_UNIT_LINES {
                     unit.last = line.number;
                     unit.text.push('\n');
@@ -222,13 +231,18 @@ pub fn units(lines: &[Line], kind: SegmentKind) -> Vec<Unit> {
         open_quote = kind == SegmentKind::Yaml
             && line.text.contains(": \"")
             && unescaped_quotes(&line.text) % 2 == 1;
-        units.push(Unit {
+        let next = Unit {
             first: line.number,
             last: line.number,
             text: line.text.clone(),
-        });
+        };
+        if let Some(done) = current.replace(next) {
+            f(done);
+        }
     }
-    units
+    if let Some(done) = current {
+        f(done);
+    }
 }
 
 /// The fields of a `commands` fact: a shell command seen in the evidence.

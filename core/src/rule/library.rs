@@ -11,6 +11,7 @@
 use crate::error::RuleError;
 use rhai::{Engine, AST};
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// The names of the built-in libraries, in name order.
 pub fn library_names() -> Vec<&'static str> {
@@ -28,49 +29,60 @@ pub(crate) fn library_text(name: &str) -> Option<&'static str> {
         .map(|l| l.2)
 }
 
-/// The libraries of one rule set, each compiled on first use.
+/// The libraries of one rule set, each compiled on first use. Shared by the threads that
+/// compile rules (`&self` everywhere): the first thread to need a library compiles it while
+/// any other one that needs it waits, so it is still compiled once per rule set.
 pub(crate) struct Libraries<'e> {
     engine: &'e Engine,
-    compiled: BTreeMap<&'static str, Result<AST, String>>,
+    compiled: BTreeMap<&'static str, OnceLock<Result<AST, String>>>,
 }
 
 impl<'e> Libraries<'e> {
     pub(crate) fn new(engine: &'e Engine) -> Self {
         Self {
             engine,
-            compiled: BTreeMap::new(),
+            compiled: crate::builtin::LIBRARIES
+                .iter()
+                .map(|(name, _, _)| (*name, OnceLock::new()))
+                .collect(),
         }
     }
 
     /// The compiled library, or why it does not load (a message naming its file).
-    fn get(&mut self, name: &str) -> Result<&AST, String> {
-        let Some(&(name, file, text)) = crate::builtin::LIBRARIES.iter().find(|l| l.0 == name)
-        else {
+    fn get(&self, name: &str) -> Result<&AST, String> {
+        let (Some(&(_, file, text)), Some(slot)) = (
+            crate::builtin::LIBRARIES.iter().find(|l| l.0 == name),
+            self.compiled.get(name),
+        ) else {
             return Err(format!("there is no library '{name}'"));
         };
         let engine = self.engine;
-        self.compiled
-            .entry(name)
-            .or_insert_with(|| {
-                let ast = engine.compile(text).map_err(|e| {
-                    let p = e.position();
-                    format!("{file}:{}:{}: {}", p.line().unwrap_or(0), p.position().unwrap_or(0), e.0)
-                })?;
-                match ast.statements().first() {
-                    Some(s) => Err(format!(
-                        "{file}:{}: a library may only define functions; top-level statements never run",
-                        s.position().line().unwrap_or(0)
-                    )),
-                    None => Ok(ast),
-                }
-            })
-            .as_ref()
-            .map_err(Clone::clone)
+        slot.get_or_init(|| {
+            let ast = engine.compile(text).map_err(|e| {
+                let p = e.position();
+                format!("{file}:{}:{}: {}", p.line().unwrap_or(0), p.position().unwrap_or(0), e.0)
+            })?;
+            match ast.statements().first() {
+                Some(s) => Err(format!(
+                    "{file}:{}: a library may only define functions; top-level statements never run",
+                    s.position().line().unwrap_or(0)
+                )),
+                None => Ok(ast),
+            }
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+    }
+
+    /// Compiles a library now rather than when a rule first links it (an error is kept for
+    /// the rules that link it).
+    pub(crate) fn prepare(&self, name: &str) {
+        let _ = self.get(name);
     }
 
     /// `rule` with the functions of `names` merged in: a later library wins over an earlier one,
     /// and the rule over every library.
-    pub(crate) fn link(&mut self, names: &[&str], rule: AST) -> Result<AST, String> {
+    pub(crate) fn link(&self, names: &[&str], rule: AST) -> Result<AST, String> {
         let Some((first, rest)) = names.split_first() else {
             return Ok(rule);
         };
@@ -84,7 +96,7 @@ impl<'e> Libraries<'e> {
 
     /// [`link`](Self::link) for the rule of `file`, failing with a `rule-library-invalid` error.
     pub(crate) fn link_rule(
-        &mut self,
+        &self,
         names: &[String],
         rule: AST,
         file: &str,
@@ -102,7 +114,7 @@ impl<'e> Libraries<'e> {
 
     /// `rule` with every library merged in, to read a `meta()` that calls library functions
     /// before the rule has said which libraries it uses.
-    pub(crate) fn link_all(&mut self, rule: &AST) -> Option<AST> {
+    pub(crate) fn link_all(&self, rule: &AST) -> Option<AST> {
         self.link(&library_names(), rule.clone()).ok()
     }
 }
@@ -116,7 +128,7 @@ mod tests {
     #[test]
     fn every_library_compiles_to_functions_only() {
         let engine = super::super::sandbox::engine(&ScriptLimits::default());
-        let mut libraries = Libraries::new(&engine);
+        let libraries = Libraries::new(&engine);
         assert!(!library_names().is_empty());
         for name in library_names() {
             let ast = libraries.get(name).unwrap();
@@ -137,7 +149,7 @@ mod tests {
     #[test]
     fn the_rules_own_function_wins_over_a_library_function() {
         let engine = super::super::sandbox::engine(&ScriptLimits::default());
-        let mut libraries = Libraries::new(&engine);
+        let libraries = Libraries::new(&engine);
         let name = library_names()[0];
         let library = libraries.get(name).unwrap().clone();
         let shared = library
@@ -222,7 +234,7 @@ mod tests {
     #[test]
     fn each_library_is_compiled_once() {
         let engine = super::super::sandbox::engine(&ScriptLimits::default());
-        let mut libraries = Libraries::new(&engine);
+        let libraries = Libraries::new(&engine);
         let name = library_names()[0];
         let first = libraries.get(name).unwrap().clone();
         let _ = libraries.link(&[name], AST::empty()).unwrap();
@@ -231,6 +243,13 @@ mod tests {
         let a = first.shared_lib();
         let b = again.shared_lib();
         assert!(std::sync::Arc::ptr_eq(a, b));
-        assert_eq!(libraries.compiled.len(), 1);
+        assert_eq!(
+            libraries
+                .compiled
+                .values()
+                .filter(|c| c.get().is_some())
+                .count(),
+            1
+        );
     }
 }

@@ -558,15 +558,17 @@ fn function_not_found(error: &rhai::EvalAltResult) -> bool {
 ///
 /// `meta()` may call functions of the libraries the rule declares, which are not merged in
 /// before the declaration is read: when it fails for want of a function, it is run once with
-/// every library to read `libraries`, then again with those the rule declares.
+/// every library to read `libraries`, then again with those the rule declares. The script
+/// linked for that second run is returned with the metadata, so the loader links it once only.
 pub(crate) fn load(
     engine: &Engine,
     limits: &ScriptLimits,
     ast: &AST,
     source: &RuleSource,
-    libraries: &mut super::library::Libraries,
-) -> Result<RuleMeta, RuleError> {
+    libraries: &super::library::Libraries,
+) -> Result<(RuleMeta, Option<Linked>), RuleError> {
     let mut result = call_meta(engine, limits, ast);
+    let mut linked = None;
     if result.as_ref().is_err_and(|e| function_not_found(e)) {
         let declared = libraries
             .link_all(ast)
@@ -575,8 +577,12 @@ pub(crate) fn load(
             .map(|probe| probe.libraries)
             .filter(|declared| !declared.is_empty());
         if let Some(declared) = declared {
-            let linked = libraries.link_rule(&declared, ast.clone(), &source.file)?;
-            result = call_meta(engine, limits, &linked);
+            let ast = libraries.link_rule(&declared, ast.clone(), &source.file)?;
+            result = call_meta(engine, limits, &ast);
+            linked = Some(Linked {
+                libraries: declared,
+                ast,
+            });
         }
     }
     let value = result.map_err(|e| {
@@ -598,7 +604,7 @@ pub(crate) fn load(
     // Built-in regexes are checked by the test suite; compiling them at every start-up would
     // cost what the matcher saves by compiling them lazily.
     let check_regexes = source.origin == RuleOrigin::User;
-    validate(&value, check_regexes).map_err(|p| {
+    let meta = validate(&value, check_regexes).map_err(|p| {
         let path: Vec<&str> = p.path.iter().map(String::as_str).collect();
         let (line, column) = locate(&source.text, &path);
         RuleError {
@@ -613,7 +619,16 @@ pub(crate) fn load(
             message: p.message,
             hint: Some(p.hint),
         }
-    })
+    })?;
+    Ok((meta, linked))
+}
+
+/// A rule's script with its libraries merged in, and the libraries it was linked with.
+pub(crate) struct Linked {
+    /// The libraries, in the order they were merged.
+    pub(crate) libraries: Vec<String>,
+    /// The merged script.
+    pub(crate) ast: AST,
 }
 
 /// Compiles every confirm regex of a rule (what `kvcsi rules lint` and the tests do for

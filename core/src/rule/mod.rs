@@ -27,7 +27,8 @@ use crate::error::RuleError;
 use crate::limits::ScriptLimits;
 use crate::report::Diagnostic;
 use rhai::{Engine, AST};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The rule authoring guide, `docs/rules.md`: its Rust examples run as doctests (its rules,
 /// fixtures and commands run in `core/tests/rules_doc.rs` and `cli/tests/docs.rs`).
@@ -118,9 +119,9 @@ impl RuleSet {
     /// (a user rule overriding a built-in); errors are collected, never fatal.
     pub fn load(engine: &Engine, limits: &ScriptLimits, sources: Vec<RuleSource>) -> Self {
         let mut set = RuleSet::default();
-        let mut libraries = library::Libraries::new(engine);
-        for source in sources {
-            match compile(engine, limits, source, &mut libraries) {
+        let libraries = library::Libraries::new(engine);
+        for result in compile_all(engine, limits, sources, &libraries) {
+            match result {
                 Ok(rule) => set.insert(rule),
                 Err(error) => set.errors.push(error),
             }
@@ -254,11 +255,97 @@ pub fn lint(sources: Vec<RuleSource>, limits: &ScriptLimits) -> Vec<Lint> {
         .collect()
 }
 
+/// Threads rules are compiled on: parsing the built-in rules is most of what starting a check
+/// costs, and the Rhai engine is `Sync`, so two cores parse them in about half the time.
+/// wasm32 has no threads.
+fn compile_threads(sources: &[RuleSource]) -> usize {
+    if cfg!(target_arch = "wasm32") || sources.len() < 2 {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
+}
+
+/// Compiles every source, on two threads when there are two cores, and returns the results in
+/// the order of `sources`, so the rule set (which source replaces which, which error comes
+/// first) does not depend on how the work was split.
+fn compile_all(
+    engine: &Engine,
+    limits: &ScriptLimits,
+    sources: Vec<RuleSource>,
+    libraries: &library::Libraries,
+) -> Vec<Result<Rule, RuleError>> {
+    if compile_threads(&sources) < 2 {
+        return sources
+            .into_iter()
+            .map(|source| compile(engine, limits, source, libraries))
+            .collect();
+    }
+    // One queue, largest source first (parsing time follows size), that both threads take from:
+    // the shares balance themselves, and when the other core is busy this thread does the most.
+    // The built-in rules link libraries, so with them the libraries lead the queue: each thread
+    // compiles one instead of the second thread waiting while the first compiles both.
+    let mut rules: Vec<(usize, RuleSource)> = sources.into_iter().enumerate().collect();
+    rules.sort_by_key(|(_, s)| std::cmp::Reverse(s.text.len()));
+    let builtin = rules.iter().any(|(_, s)| s.origin == RuleOrigin::Builtin);
+    let mut queue: Vec<Mutex<Option<Task>>> = Vec::new();
+    if builtin {
+        queue.extend(
+            library_names()
+                .into_iter()
+                .map(|name| Mutex::new(Some(Task::Library(name)))),
+        );
+    }
+    queue.extend(
+        rules
+            .into_iter()
+            .map(|(index, source)| Mutex::new(Some(Task::Rule(index, source)))),
+    );
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let taken = queue
+                .get(next.fetch_add(1, Ordering::Relaxed))
+                .map(|slot| slot.lock().ok().and_then(|mut item| item.take()));
+            match taken {
+                Some(Some(Task::Rule(index, source))) => {
+                    done.push((index, compile(engine, limits, source, libraries)));
+                }
+                Some(Some(Task::Library(name))) => libraries.prepare(name),
+                Some(None) => {}
+                None => return done,
+            }
+        }
+    };
+    let mut results = std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new().spawn_scoped(scope, work);
+        let mut results = work();
+        if let Ok(helper) = helper {
+            match helper.join() {
+                Ok(theirs) => results.extend(theirs),
+                // A panic while compiling ends the load as it would on one thread.
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        }
+        results
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Work for a compiling thread.
+enum Task {
+    /// Compile a library ahead of the rules that link it.
+    Library(&'static str),
+    /// Compile the rule at this index of the sources.
+    Rule(usize, RuleSource),
+}
+
 fn compile(
     engine: &Engine,
     limits: &ScriptLimits,
     source: RuleSource,
-    libraries: &mut library::Libraries,
+    libraries: &library::Libraries,
 ) -> Result<Rule, RuleError> {
     let error = |code: &'static str,
                  line: Option<usize>,
@@ -343,7 +430,10 @@ fn compile(
             Some("every rule defines `fn meta()` (its metadata) and `fn check(facts, matches)` (its logic)"),
         ));
     }
-    let meta = meta::load(engine, limits, &ast, &source, libraries)?;
-    let ast = libraries.link_rule(&meta.libraries, ast, &source.file)?;
+    let (meta, linked) = meta::load(engine, limits, &ast, &source, libraries)?;
+    let ast = match linked {
+        Some(linked) if linked.libraries == meta.libraries => linked.ast,
+        _ => libraries.link_rule(&meta.libraries, ast, &source.file)?,
+    };
     Ok(Rule { meta, ast, source })
 }

@@ -48,20 +48,40 @@ pub struct LinePrefix {
 pub fn split_prefix(line: &str) -> (LinePrefix, &str) {
     let mut prefix = LinePrefix::default();
     let mut rest = line;
-    if let Some(caps) = KUBECTL_PREFIX.as_ref().and_then(|re| re.captures(rest)) {
+    // Each regex is anchored at the start of the line: it is compiled and run only when the
+    // line starts the way its match must (a character of its first class). The gate is tested
+    // before the regex is touched, since reading a `LazyLock` compiles it.
+    let first = rest.chars().next();
+    let kubectl = rest.starts_with("[pod/");
+    let stern = first.is_some_and(|c| matches!(c, '+' | '-' | 'a'..='z' | '0'..='9'));
+    if let Some(caps) = kubectl
+        .then(|| KUBECTL_PREFIX.as_ref())
+        .flatten()
+        .and_then(|re| re.captures(rest))
+    {
         prefix.pod = caps.name("pod").map(|m| m.as_str().to_owned());
         prefix.container = caps.name("container").map(|m| m.as_str().to_owned());
         rest = rest
             .get(caps.get(0).map_or(0, |m| m.end())..)
             .unwrap_or(rest);
-    } else if let Some(caps) = STERN_PREFIX.as_ref().and_then(|re| re.captures(rest)) {
+    } else if let Some(caps) = stern
+        .then(|| STERN_PREFIX.as_ref())
+        .flatten()
+        .and_then(|re| re.captures(rest))
+    {
         prefix.pod = caps.name("pod").map(|m| m.as_str().to_owned());
         prefix.container = caps.name("container").map(|m| m.as_str().to_owned());
         rest = rest
             .get(caps.name("rest").map_or(0, |m| m.start())..)
             .unwrap_or(rest);
     }
-    if let Some(found) = KUBECTL_TIMESTAMP.as_ref().and_then(|re| re.find(rest)) {
+    // `\d` is any Unicode decimal digit; `is_numeric` holds for all of them (and more).
+    let timestamp = rest.chars().next().is_some_and(char::is_numeric);
+    if let Some(found) = timestamp
+        .then(|| KUBECTL_TIMESTAMP.as_ref())
+        .flatten()
+        .and_then(|re| re.find(rest))
+    {
         prefix.timestamp = Some(found.as_str().trim_end().to_owned());
         rest = rest.get(found.end()..).unwrap_or(rest);
     }

@@ -14,7 +14,7 @@
 
 use regex::{Captures, Regex};
 use std::borrow::Cow;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// The replacement text, chosen so it never matches the patterns below again.
 pub const MARK: &str = "[REDACTED]";
@@ -36,7 +36,9 @@ enum Keep {
 type Accept = fn(&Captures<'_>) -> bool;
 
 struct Redactor {
-    pattern: Regex,
+    /// The regex, compiled the first time a text passes the gate: most checks need one or two
+    /// of the fifteen, and compiling them all would cost more than checking a small input.
+    pattern: LazyRegex,
     keep: Keep,
     /// A second look at a match the pattern alone cannot tell from ordinary text; `false`
     /// leaves it as it is.
@@ -45,11 +47,35 @@ struct Redactor {
     gate: Gate,
 }
 
+/// A regex compiled on first use (`None` if it does not compile, which a test rules out).
+struct LazyRegex {
+    source: String,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    fn get(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| Regex::new(&self.source).ok())
+            .as_ref()
+    }
+}
+
 /// A cheap test before a pattern runs.
 #[derive(Clone, Copy)]
 enum Gate {
     /// One of these literals, in any ASCII case.
     Literals(&'static [&'static str]),
+    /// On ASCII text, one of the `ascii` literals, in any ASCII case; on other text, one of the
+    /// `other` literals. For a `(?i)` pattern whose words share a common part (`secret` of
+    /// `client_secret` and `secret_value`): on ASCII text `(?i)` compares ASCII case only, so
+    /// a match holds one of the whole words, and a word like `secrets-store` in every line of
+    /// a driver log does not make the pattern run (or compile). Other text can hold characters
+    /// that fold to ASCII letters (KELVIN SIGN, LONG S), so it is gated as before.
+    Sharpened {
+        ascii: &'static [&'static str],
+        other: &'static [&'static str],
+    },
     /// A run of at least this many base64 characters.
     Base64Run(usize),
 }
@@ -145,6 +171,27 @@ fn unreachable_regex() -> Regex {
     Regex::new("").unwrap_or_else(|_| unreachable_regex())
 }
 
+/// Whether a key may match [`SECRET_KEY`], so the regex is compiled only for a check whose facts
+/// have such a key. Every key it matches holds one of these words in some case; on a key of
+/// ASCII characters `(?i)` compares ASCII case only, and any other key (KELVIN SIGN folds to
+/// `k`, LONG S to `s`) is left to the regex.
+fn may_name_secret(key: &str) -> bool {
+    const WORDS: [&str; 8] = [
+        "secret",
+        "token",
+        "assertion",
+        "key",
+        "sig",
+        "passw",
+        "pwd",
+        "authorization",
+    ];
+    !key.is_ascii()
+        || WORDS
+            .iter()
+            .any(|w| crate::text::gated::contains_ignore_ascii_case(key, w))
+}
+
 static REDACTORS: LazyLock<Redactors> = LazyLock::new(|| {
     let key_value = format!(
         // The key, an optional closing quote (JSON, escaped JSON), `:` or `=`; then the value:
@@ -179,14 +226,45 @@ static REDACTORS: LazyLock<Redactors> = LazyLock::new(|| {
             key_value,
             Keep::KeyValue,
             always,
-            Gate::Literals(&["secret", "token", "assertion", "key", "signature", "passw", "pwd"]),
+            Gate::Sharpened {
+                // Every word of SECRET_KEYS, spelled with `_`, `-` or nothing between its parts.
+                ascii: &[
+                    "clientsecret", "client_secret", "client-secret",
+                    "accesstoken", "access_token", "access-token",
+                    "refreshtoken", "refresh_token", "refresh-token",
+                    "idtoken", "id_token", "id-token",
+                    "clientassertion", "client_assertion", "client-assertion",
+                    "privatekey", "private_key", "private-key",
+                    "accountkey", "account_key", "account-key",
+                    // shared[_-]?access[_-]?key and shared[_-]?access[_-]?signature
+                    "accesskey", "access_key", "access-key",
+                    "accesssignature", "access_signature", "access-signature",
+                    "secretvalue", "secret_value", "secret-value",
+                    "sastoken", "sas_token", "sas-token",
+                    "passw", "pwd",
+                ],
+                other: &["secret", "token", "assertion", "key", "signature", "passw", "pwd"],
+            },
         ),
         // Credentials given as command-line flags.
         (
             r#"(?i)(--(?:client-secret|password|secret|sas-token|account-key|connection-string|token)(?:[ \t]+|=))("[^"\r\n]*"|'[^'\r\n]*'|[^\s"']+)"#.to_owned(),
             Keep::Group(1),
             always,
-            Gate::Literals(&["--"]),
+            Gate::Sharpened {
+                // Every flag in full: `-- Original Error` in every autorest error does not
+                // make the pattern run (or compile).
+                ascii: &[
+                    "--client-secret",
+                    "--password",
+                    "--secret",
+                    "--sas-token",
+                    "--account-key",
+                    "--connection-string",
+                    "--token",
+                ],
+                other: &["--"],
+            },
         ),
         (
             r"(?i)(\baz[ \t]+login\b[^\r\n]*?[ \t]-p[ \t]+)(\S+)".to_owned(),
@@ -263,18 +341,32 @@ static REDACTORS: LazyLock<Redactors> = LazyLock::new(|| {
     ];
     let mut redactors = Vec::new();
     let mut literals: Vec<&'static str> = Vec::new();
-    let mut owners: Vec<usize> = Vec::new();
+    let mut owners: Vec<Owner> = Vec::new();
     for (pattern, keep, accept, gate) in specs {
-        // A pattern that failed to compile would be a bug caught by the tests below; skipping
-        // it keeps the library total.
-        let Ok(regex) = Regex::new(&pattern) else {
-            continue;
+        // A pattern that failed to compile would be a bug caught by the tests below; it then
+        // never matches, which keeps the library total.
+        let regex = LazyRegex {
+            source: pattern,
+            compiled: OnceLock::new(),
         };
-        if let Gate::Literals(words) = gate {
-            for word in words {
-                literals.push(word);
-                owners.push(redactors.len());
-            }
+        let (words, ascii_words): (&[&'static str], &[&'static str]) = match gate {
+            Gate::Literals(words) => (words, &[]),
+            Gate::Sharpened { ascii, other } => (other, ascii),
+            Gate::Base64Run(_) => (&[], &[]),
+        };
+        for word in words {
+            literals.push(word);
+            owners.push(Owner {
+                redactor: redactors.len(),
+                ascii_text: !matches!(gate, Gate::Sharpened { .. }),
+            });
+        }
+        for word in ascii_words {
+            literals.push(word);
+            owners.push(Owner {
+                redactor: redactors.len(),
+                ascii_text: true,
+            });
         }
         redactors.push(Redactor {
             pattern: regex,
@@ -300,7 +392,16 @@ struct Redactors {
     /// Every gate literal of every redactor, matched ignoring ASCII case.
     literals: Option<aho_corasick::AhoCorasick>,
     /// The redactor each literal belongs to.
-    owners: Vec<usize>,
+    owners: Vec<Owner>,
+}
+
+/// The redactor a gate literal belongs to, and whether it counts on ASCII text (the `other`
+/// literals of [`Gate::Sharpened`] count only on text that is not ASCII; every other literal
+/// counts on any text, and the `ascii` ones are contained in the `other` ones).
+#[derive(Clone, Copy)]
+struct Owner {
+    redactor: usize,
+    ascii_text: bool,
 }
 
 impl Redactors {
@@ -308,10 +409,14 @@ impl Redactors {
     /// text has none, and then no regex runs at all.
     fn candidates(&self, text: &str) -> Vec<bool> {
         let mut out = vec![false; self.redactors.len()];
+        let ascii = text.is_ascii();
         if let Some(literals) = &self.literals {
             for found in literals.find_overlapping_iter(text) {
                 if let Some(owner) = self.owners.get(found.pattern().as_usize()) {
-                    if let Some(slot) = out.get_mut(*owner) {
+                    if ascii && !owner.ascii_text {
+                        continue;
+                    }
+                    if let Some(slot) = out.get_mut(owner.redactor) {
                         *slot = true;
                     }
                 }
@@ -457,7 +562,7 @@ impl Secrets {
                     // A field named like a credential (`refresh_token`, `clientSecret`) is read
                     // with its key, which is what makes its value recognisable.
                     if let Value::String(s) = value {
-                        if SECRET_KEY.is_match(key) {
+                        if may_name_secret(key) && SECRET_KEY.is_match(key) {
                             self.learn(&format!("{key}={s}"));
                             self.learn(&format!("\"{key}\": \"{s}\""));
                         }
@@ -566,7 +671,10 @@ fn group<'t>(caps: &Captures<'t>, index: usize) -> &'t str {
 
 fn redact_one<'a>(text: &'a str, redactor: &Redactor, found: &mut dyn FnMut(&str)) -> Cow<'a, str> {
     let mut changed = false;
-    let replaced = redactor.pattern.replace_all(text, |caps: &Captures<'_>| {
+    let Some(pattern) = redactor.pattern.get() else {
+        return Cow::Borrowed(text);
+    };
+    let replaced = pattern.replace_all(text, |caps: &Captures<'_>| {
         if !(redactor.accept)(caps) {
             return group(caps, 0).to_owned();
         }
@@ -689,6 +797,34 @@ mod tests {
     #[test]
     fn every_pattern_compiles() {
         assert_eq!(REDACTORS.redactors.len(), 15);
+        assert!(REDACTORS
+            .redactors
+            .iter()
+            .all(|r| r.pattern.get().is_some()));
+        assert!(SECRET_KEY.is_match("clientSecret"));
+        for key in [
+            "client_secret",
+            "ACCESS-TOKEN",
+            "refreshtoken",
+            "id_token",
+            "clientAssertion",
+            "private_key",
+            "AccountKey",
+            "shared_access_key",
+            "SharedAccessSignature",
+            "secret-value",
+            "sasToken",
+            "Password",
+            "passwd",
+            "pwd",
+            "Authorization",
+            "token",
+            "sig",
+        ] {
+            assert!(SECRET_KEY.is_match(key) && may_name_secret(key), "{key}");
+        }
+        assert!(!may_name_secret("vaultName"));
+        assert!(may_name_secret("pa\u{17F}\u{17F}word"));
         assert!(REDACTORS.literals.is_some());
     }
 
