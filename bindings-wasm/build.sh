@@ -65,8 +65,8 @@ if [ "${KVCSI_WASM_OPT:-1}" = 0 ]; then
   say "wasm-opt skipped (KVCSI_WASM_OPT=0)"
   cp "$BG" "$OPT"; echo "unoptimised" > "$OPT.stamp"
 elif [ "$(cat "$OPT.stamp" 2>/dev/null)" != "$HASH" ] || [ ! -f "$OPT" ]; then
-  say "wasm-opt -Oz (npm binaryen; about 30-60 s)"
-  "$HERE/node_modules/.bin/wasm-opt" -Oz "$BG" -o "$OPT.tmp"
+  say "wasm-opt -O3 (npm binaryen; about 30-90 s)"
+  "$HERE/node_modules/.bin/wasm-opt" -O3 "$BG" -o "$OPT.tmp"
   mv "$OPT.tmp" "$OPT"; echo "$HASH" > "$OPT.stamp"
 else
   say "wasm-opt: module unchanged, reusing the optimised one"

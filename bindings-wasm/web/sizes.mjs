@@ -12,7 +12,7 @@ const row = (label, path) => {
 };
 row('cargo build (wasm-release)', raw);
 row('after wasm-bindgen', bound);
-row('after wasm-opt -Oz (shipped)', optimised);
+row('after wasm-opt -O3 (shipped)', optimised);
 for (const name of ['worker.js', 'app.js', 'style.css', 'index.html', 'kvcsi-checker.html']) {
   if (statSync(join(dist, name), { throwIfNoEntry: false })) row(`web/dist/${name}`, join(dist, name));
 }
