@@ -49,6 +49,9 @@ pub struct PatternSpec {
 struct Group {
     regex: Option<String>,
     confirm: OnceLock<Result<Regex, String>>,
+    /// The regex with its Unicode classes spelled as their ASCII subsets, for ASCII lines (see
+    /// `text::gated`); `None` inside when it has no such form.
+    confirm_ascii: OnceLock<Option<Regex>>,
     patterns: Vec<PatternId>,
 }
 
@@ -118,6 +121,7 @@ impl Matcher {
                     groups.push(Group {
                         regex: spec.regex.clone(),
                         confirm: OnceLock::new(),
+                        confirm_ascii: OnceLock::new(),
                         patterns: Vec::new(),
                     });
                     for literal in &key.0 {
@@ -314,11 +318,30 @@ impl Matcher {
 
     /// Whether a candidate line confirms a group (its regex matches, or it has none).
     pub fn confirms(&self, group: GroupId, line: &str) -> bool {
-        match self.group_regex(group) {
+        match self.line_regex(group, line) {
             None => true,
             Some(Ok(re)) => re.is_match(line),
-            Some(Err(_)) => false,
+            Some(Err(())) => false,
         }
+    }
+
+    /// The confirm regex to run on `line`: on an ASCII line its ASCII form, which matches the
+    /// same spans there and is a fraction of the size (a Unicode `\w` alone compiles to
+    /// thousands of automaton states, held for the engine's life, in WASM linear memory too);
+    /// on other lines the regex as written. `Err` when it did not compile.
+    fn line_regex(&self, group: GroupId, line: &str) -> Option<Result<&Regex, ()>> {
+        let g = self.groups.get(group)?;
+        let source = g.regex.as_ref()?;
+        if line.is_ascii() {
+            let ascii = g.confirm_ascii.get_or_init(|| {
+                crate::text::gated::ascii_pattern(source)
+                    .and_then(|p| regex::RegexBuilder::new(&p).size_limit(1 << 20).build().ok())
+            });
+            if let Some(re) = ascii {
+                return Some(Ok(re));
+            }
+        }
+        Some(self.group_regex(group)?.as_ref().map_err(|_| ()))
     }
 
     /// The groups whose literals occur in `text` (overlapping, anywhere), unconfirmed, in id
@@ -369,12 +392,12 @@ impl Matcher {
 
     /// A group's confirmed match on `line` with its named captures, or `None`.
     pub fn captures(&self, group: GroupId, line: &str) -> Option<LineMatch> {
-        match self.group_regex(group) {
+        match self.line_regex(group, line) {
             None => Some(LineMatch {
                 group,
                 captures: BTreeMap::new(),
             }),
-            Some(Err(_)) => None,
+            Some(Err(())) => None,
             Some(Ok(re)) => {
                 let caps = re.captures(line)?;
                 let captures = re

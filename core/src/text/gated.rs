@@ -88,7 +88,7 @@ impl Gated {
 /// `pattern` with `\w`, `\d`, `\s` and `\b` (and `\W`, `\D`, `\S`, `\B` outside classes)
 /// replaced by their ASCII forms, or `None` when a construct is not handled (a negated class
 /// escape inside brackets, an empty or `]`-first class): the regex is then used as written.
-fn ascii_pattern(pattern: &str) -> Option<String> {
+pub(crate) fn ascii_pattern(pattern: &str) -> Option<String> {
     if pattern.contains("[]") || pattern.contains("[^]") {
         return None;
     }
