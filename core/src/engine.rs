@@ -425,6 +425,8 @@ pub struct Session<'e> {
     usable: std::collections::BTreeSet<String>,
     /// Block scanning, on one or two threads, with buffers reused by every block.
     scan: Pipeline,
+    /// The buffer [`Session::feed_from`] reads streams that are not block-scanned into.
+    read_buffer: Vec<u8>,
     /// Bytes every archive of this check decompressed so far, nested ones included. One budget
     /// for all of them: a bundle of thousands of small gzip bombs is bounded by it, not by its
     /// number of entries times each one's limit.
@@ -486,6 +488,7 @@ impl<'e> Session<'e> {
             usable: std::collections::BTreeSet::new(),
             inflated: 0,
             scan: Pipeline::default(),
+            read_buffer: Vec::new(),
             engine,
         }
     }
@@ -538,6 +541,52 @@ impl<'e> Session<'e> {
         }
         self.feed_bytes(name, &mut stream, chunk);
         self.streams.insert(name.to_owned(), stream);
+    }
+
+    /// Reads up to `max` bytes of the evidence `name` from `reader` and feeds them, as
+    /// [`Session::feed`] would; returns how many were read (0 at the end of `reader`). A stream
+    /// being block-scanned is read straight into its own buffer, which saves copying every
+    /// byte once more; other streams go through a buffer the session reuses.
+    pub fn feed_from(
+        &mut self,
+        name: &str,
+        reader: &mut dyn std::io::Read,
+        max: usize,
+    ) -> std::io::Result<usize> {
+        use std::io::Read;
+        let scanning = self
+            .streams
+            .get(name)
+            .is_some_and(|s| matches!(s.mode, Mode::Scan(_)) && s.utf16.is_none());
+        if !scanning {
+            let mut buffer = std::mem::take(&mut self.read_buffer);
+            buffer.clear();
+            let read = reader.take(max as u64).read_to_end(&mut buffer);
+            if let Ok(n) = read {
+                if n > 0 {
+                    self.feed(name, &buffer);
+                }
+            }
+            self.read_buffer = buffer;
+            return read;
+        }
+        let Some(mut stream) = self.streams.remove(name) else {
+            return Ok(0);
+        };
+        let read = match &mut stream.mode {
+            // `read_to_end` reads into the buffer's spare capacity directly.
+            Mode::Scan(carry) => reader.take(max as u64).read_to_end(carry),
+            _ => Ok(0),
+        };
+        if let Ok(n) = read {
+            stream.bytes += n as u64;
+            self.stats.bytes += n as u64;
+            if n > 0 {
+                self.scan_carry(name, &mut stream);
+            }
+        }
+        self.streams.insert(name.to_owned(), stream);
+        read
     }
 
     /// Decides what a stream is from its first bytes (content, never the name).

@@ -97,7 +97,6 @@ fn walk(dir: &Path, out: &mut Vec<Source>) -> std::io::Result<()> {
 
 /// Streams every source into the session.
 pub fn feed_all(session: &mut Session<'_>, sources: &[Source]) -> Result<(), Error> {
-    let mut buffer = vec![0u8; CHUNK];
     for source in sources {
         let mut reader: Box<dyn Read> = match &source.path {
             Some(path) => Box::new(std::fs::File::open(path).map_err(|e| Error::Io {
@@ -108,7 +107,7 @@ pub fn feed_all(session: &mut Session<'_>, sources: &[Source]) -> Result<(), Err
         };
         let mut fed = false;
         loop {
-            let n = match reader.read(&mut buffer) {
+            let n = match session.feed_from(&source.name, &mut reader, CHUNK) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -119,8 +118,7 @@ pub fn feed_all(session: &mut Session<'_>, sources: &[Source]) -> Result<(), Err
                     })
                 }
             };
-            session.feed(&source.name, buffer.get(..n).unwrap_or_default());
-            fed = true;
+            fed |= n > 0;
         }
         if !fed {
             session.feed(&source.name, &[]);

@@ -334,8 +334,12 @@ impl Matcher {
         let source = g.regex.as_ref()?;
         if line.is_ascii() {
             let ascii = g.confirm_ascii.get_or_init(|| {
-                crate::text::gated::ascii_pattern(source)
-                    .and_then(|p| regex::RegexBuilder::new(&p).size_limit(1 << 20).build().ok())
+                crate::text::gated::ascii_pattern(source).and_then(|p| {
+                    regex::RegexBuilder::new(&p)
+                        .size_limit(1 << 20)
+                        .build()
+                        .ok()
+                })
             });
             if let Some(re) = ascii {
                 return Some(Ok(re));

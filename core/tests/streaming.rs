@@ -177,3 +177,31 @@ fn a_log_head_is_cut_sooner_than_other_text() {
         assert!(large.contains(expected), "{line:?}: {large}");
     }
 }
+
+/// Reading a stream with `feed_from` (straight into the session's buffers once it is
+/// block-scanned) gives the report `feed` gives, for any read size.
+#[test]
+fn feed_from_a_reader_gives_the_same_report() {
+    let engine = Engine::builtin().unwrap();
+    let line = "I1029 17:37:42.461313       1 server.go:139] \"node publish volume complete\" pod=\"default/app\"\n";
+    let error = "E1029 17:37:42.461313       1 server.go:54] failed to process mount request, error: keyvault.BaseClient#GetSecret: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403 Code=\"Forbidden\" Message=\"Public network access is disabled\" InnerError={\"code\":\"ForbiddenByConnection\"}\n";
+    let mut text = String::new();
+    let mut n = 0;
+    while text.len() < 6 << 20 {
+        text.push_str(if n % 5_000 == 3 { error } else { line });
+        n += 1;
+    }
+    let bytes = text.as_bytes();
+    let mut fed = engine.session(&Options::default());
+    fed.feed("big.log", bytes);
+    let expected = fed.finish().to_json();
+    for max in [1 << 20, 300_007, 4 << 20] {
+        let mut session = engine.session(&Options::default());
+        let mut reader = bytes;
+        while session.feed_from("big.log", &mut reader, max).unwrap() > 0 {}
+        assert!(
+            session.finish().to_json() == expected,
+            "reads of {max} bytes"
+        );
+    }
+}
