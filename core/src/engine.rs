@@ -16,7 +16,7 @@ use crate::text::lines::{decode_line, split_lines, Line};
 use crate::text::normalize::{split_prefix, strip_ansi};
 use crate::text::redact::Secrets;
 use rhai::Dynamic;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -1300,6 +1300,10 @@ impl<'e> Session<'e> {
                 .facts
                 .insert(kind.to_owned(), self.facts.count(kind));
         }
+        // Every stream has ended: the scan's worker and block buffers (a few MiB) go before the
+        // facts are converted for the rules and the report, so the two never add up.
+        self.scan = Pipeline::default();
+        self.read_buffer = Vec::new();
     }
 
     fn matches_view(&self) -> BTreeMap<String, Value> {
@@ -1391,6 +1395,8 @@ impl<'e> Session<'e> {
             jobs,
             threads,
         );
+        // The rules have run: their view of the facts goes before the report is built.
+        drop(facts_value);
         for (index, outcome, printed) in results {
             if let (Some(slot), Some(rule)) = (ran.get_mut(index), engine.rules.rules.get(index)) {
                 *slot = Some((rule.clone(), outcome, printed));
@@ -1456,15 +1462,21 @@ impl<'e> Session<'e> {
     }
 
     fn facts_dynamic(&self, redacted: Option<&Secrets>) -> Dynamic {
-        let mut map = Map::new();
+        // Kind by kind, so only one kind's JSON is held beside the script values at a time.
+        let mut map = rhai::Map::new();
         for kind in FACT_KINDS {
-            let facts = self.facts.of(kind).map(|fact| match redacted {
-                Some(secrets) => secrets.clean_json(&fact_json(fact)),
-                None => fact_json(fact),
-            });
-            map.insert((*kind).to_owned(), Value::Array(facts.collect()));
+            let facts: Vec<Value> = self
+                .facts
+                .of(kind)
+                .map(|fact| match redacted {
+                    Some(secrets) => secrets.clean_json(&fact_json(fact)),
+                    None => fact_json(fact),
+                })
+                .collect();
+            let value = rhai::serde::to_dynamic(Value::Array(facts)).unwrap_or(Dynamic::UNIT);
+            map.insert((*kind).into(), value);
         }
-        rhai::serde::to_dynamic(Value::Object(map)).unwrap_or(Dynamic::UNIT)
+        Dynamic::from_map(map)
     }
 }
 

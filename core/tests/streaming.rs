@@ -114,14 +114,17 @@ fn peak_rss_kib() -> Option<u64> {
         .ok()
 }
 
-/// Feeds `total` bytes of realistic provider log through one session in 1 MiB chunks.
+/// Feeds `total` bytes of realistic provider log through one session in 1 MiB chunks. One line
+/// in 500 is a Key Vault error, so 100 MiB already hold more errors than the bounded samples keep
+/// (400 facts per kind): the two sizes then differ in size only, not in how full the samples are
+/// (memory does grow while they fill, up to their caps, whatever the input size).
 fn feed_generated(engine: &Engine, total: usize) -> kvcsi_core::Report {
     let info = "I1029 17:37:42.461313       1 server.go:139] \"mount request succeeded\" pod=\"default/app-7d4b9c\" secretProviderClass=\"azure-kv\" StatusCode=200\n";
     let error = "E1029 17:37:42.461313       1 server.go:54] failed to process mount request, error: keyvault.BaseClient#GetSecret: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403 Code=\"Forbidden\" Message=\"Public network access is disabled\" InnerError={\"code\":\"ForbiddenByConnection\"}\n";
     let mut chunk = String::with_capacity(1 << 20);
     let mut n = 0;
     while chunk.len() + error.len() < (1 << 20) {
-        chunk.push_str(if n % 5000 == 0 { error } else { info });
+        chunk.push_str(if n % 500 == 0 { error } else { info });
         n += 1;
     }
     let mut session = engine.session(&Options::default());
