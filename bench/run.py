@@ -231,7 +231,10 @@ def main():
     if not a.no_build:
         log("building kvcsi (release) ...")
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "kvcsi-cli"], cwd=ROOT, check=True)
-    kvcsi = os.path.join(ROOT, "target", "release", "kvcsi")
+    # Where cargo put the binary: CARGO_TARGET_DIR when set (relative to the repository), else
+    # the repository's target/.
+    target_dir = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR") or "target")
+    kvcsi = os.path.join(target_dir, "release", "kvcsi")
     patterns_file = PATTERNS if os.path.exists(PATTERNS) else PATTERNS_FALLBACK
     with open(patterns_file) as f:
         grep_pattern = "|".join(line.rstrip("\n") for line in f if line.strip())
