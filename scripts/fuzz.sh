@@ -15,6 +15,10 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TERM_COLOR=never CARGO_TERM_PROGRESS_WHEN=never
+# The fuzz crate is its own workspace, built with nightly and sanitizer flags into fuzz/target,
+# where this script runs the targets from: a target dir shared with the main workspace would put
+# them elsewhere.
+unset CARGO_TARGET_DIR
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 TOTAL=${FUZZ_SECONDS:-300}
