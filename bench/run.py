@@ -446,8 +446,9 @@ def main():
         "cat": version(["cat", "--version"]),
         "node": version(["node", "--version"]) if node else "not found",
         "python": version([py or sys.executable, "--version"]),
-        "wasm package": wasm_pkg or "not built",
-        "python kvcsi": py or "not built",
+        # Relative to the repository, so a table pasted into the docs holds no machine's paths.
+        "wasm package": os.path.relpath(wasm_pkg, ROOT) if wasm_pkg else "not built",
+        "python kvcsi": os.path.relpath(py, ROOT) if py and py.startswith(ROOT) else (py or "not built"),
         "kernel": platform.release(),
         "cpus": str(os.cpu_count()),
         "load average at end": loadavg(),
