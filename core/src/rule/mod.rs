@@ -11,6 +11,7 @@ mod definitions;
 pub mod fixtures;
 mod host;
 mod library;
+mod lookup;
 mod meta;
 mod run;
 pub mod sandbox;

@@ -127,6 +127,7 @@ pub fn engine(limits: &ScriptLimits) -> Engine {
     });
     super::bounded::register(&mut engine);
     super::host::register(&mut engine);
+    super::lookup::register(&mut engine);
     engine
 }
 
@@ -215,6 +216,9 @@ fn estimate(value: &Dynamic, depth: usize) -> Result<usize, ()> {
     if let Some(b) = value.read_lock::<Blob>() {
         return Ok(SLOT + b.len());
     }
+    if let Some(p) = value.read_lock::<super::lookup::Places>() {
+        return Ok(SLOT + p.bytes());
+    }
     if let Some(f) = value.read_lock::<FnPtr>() {
         let mut total = SLOT + f.fn_name().len();
         for item in f.iter_curry() {
@@ -223,6 +227,11 @@ fn estimate(value: &Dynamic, depth: usize) -> Result<usize, ()> {
         return Ok(total);
     }
     Ok(SLOT)
+}
+
+/// An estimate of the bytes a value holds, however deep it nests.
+pub(super) fn estimate_bytes(value: &Dynamic) -> usize {
+    estimate(value, 0).unwrap_or(usize::MAX)
 }
 
 /// What the rule holds in its variables, the host's maps excluded.
