@@ -125,19 +125,34 @@ fn add_to_msg(item: &mut Map, more: Option<&Dynamic>) {
     }
 }
 
+/// The item at `fact`'s place, started from `fact` when the place is new; `None` when `fact`
+/// has no place.
+fn item_at<'i>(by_key: &'i mut BTreeMap<String, Map>, fact: &Map) -> Option<&'i mut Map> {
+    let key = place_key(fact)?;
+    Some(by_key.entry(key).or_insert_with(|| new_item(fact)))
+}
+
+/// Records a match of pattern `name` in its place's item: the name, and its captures where
+/// the item does not have them yet.
+fn add_hit(item: &mut Map, name: &str, found: &Map) {
+    if let Some(mut hits) = item.get_mut("hits").and_then(|h| h.write_lock::<Array>()) {
+        hits.push(Dynamic::from(ImmutableString::from(name)));
+    }
+    let Some(captures) = found.get("captures").and_then(|c| c.read_lock::<Map>()) else {
+        return;
+    };
+    if let Some(mut caps) = item.get_mut("caps").and_then(|c| c.write_lock::<Map>()) {
+        for (capture, value) in captures.iter() {
+            caps.entry(capture.clone()).or_insert_with(|| value.clone());
+        }
+    }
+}
+
 fn items_by_place(facts: &mut Map, matches: &Map) -> Array {
     let mut by_key: BTreeMap<String, Map> = BTreeMap::new();
-    let mut each = |item: &Dynamic, mut join: Box<dyn FnMut(&mut Map, &Map) + '_>| {
-        let Some(fact) = item.read_lock::<Map>() else {
-            return;
-        };
-        let Some(key) = place_key(&fact) else {
-            return;
-        };
-        let entry = by_key.entry(key).or_insert_with(|| new_item(&fact));
-        join(entry, &fact);
-    };
-    for (kind, slot, extra) in [
+    // Each fact kind fills its own slot of the item; an event's message and an error's text
+    // are added to what the item's `msg` says.
+    for (kind, slot, also_read) in [
         ("events", "ev", Some("message")),
         ("logs", "log", None),
         ("kv_errors", "kv", Some("text")),
@@ -145,16 +160,17 @@ fn items_by_place(facts: &mut Map, matches: &Map) -> Array {
         let Some(items) = facts_of(facts, kind) else {
             continue;
         };
-        for item in items.iter() {
-            each(
-                item,
-                Box::new(|entry: &mut Map, fact: &Map| {
-                    entry.insert(slot.into(), Dynamic::from_map(fact.clone()));
-                    if let Some(field) = extra {
-                        add_to_msg(entry, fact.get(field));
-                    }
-                }),
-            );
+        for fact in items.iter() {
+            let Some(fact) = fact.read_lock::<Map>() else {
+                continue;
+            };
+            let Some(item) = item_at(&mut by_key, &fact) else {
+                continue;
+            };
+            item.insert(slot.into(), Dynamic::from_map(fact.clone()));
+            if let Some(field) = also_read {
+                add_to_msg(item, fact.get(field));
+            }
         }
     }
     for (name, record) in matches {
@@ -164,28 +180,13 @@ fn items_by_place(facts: &mut Map, matches: &Map) -> Array {
         let Some(all) = record.get("all").and_then(|a| a.read_lock::<Array>()) else {
             continue;
         };
-        for item in all.iter() {
-            each(
-                item,
-                Box::new(|entry: &mut Map, found: &Map| {
-                    if let Some(mut hits) =
-                        entry.get_mut("hits").and_then(|h| h.write_lock::<Array>())
-                    {
-                        hits.push(Dynamic::from(ImmutableString::from(name.as_str())));
-                    }
-                    let Some(captures) = found.get("captures").and_then(|c| c.read_lock::<Map>())
-                    else {
-                        return;
-                    };
-                    if let Some(mut caps) =
-                        entry.get_mut("caps").and_then(|c| c.write_lock::<Map>())
-                    {
-                        for (capture, value) in captures.iter() {
-                            caps.entry(capture.clone()).or_insert_with(|| value.clone());
-                        }
-                    }
-                }),
-            );
+        for found in all.iter() {
+            let Some(found) = found.read_lock::<Map>() else {
+                continue;
+            };
+            if let Some(item) = item_at(&mut by_key, &found) {
+                add_hit(item, name, &found);
+            }
         }
     }
     by_key.into_values().map(Dynamic::from_map).collect()
@@ -281,6 +282,80 @@ mod tests {
             r#"[facts.containing("logs", "text", ["", "place", "complete"]).len(), facts.containing("events", "message", ["SetUp"])[0].text, facts.containing("logs", "nofield", ["x"]).len(), facts.containing("kv_errors", "text", ["x"]).len()]"#,
         );
         assert_eq!(got.to_string(), r#"[2, "row", 0, 0]"#);
+    }
+
+    /// The script `items_by_place` replaced, kept to show they agree.
+    const SCRIPT_COLLECT: &str = r#"
+        fn loc_of(at) { `${at.source}#${at.lines[0]}` }
+        fn collect(matches) {
+            let by = #{};
+            for e in this.events {
+                let k = loc_of(e.at);
+                if by[k] == () { by[k] = #{ at: e.at, text: e.text, msg: e.text, caps: #{}, hits: [] }; }
+                by[k].ev = e;
+                if !by[k].msg.contains(e.message) { by[k].msg += "\n" + e.message; }
+            }
+            for l in this.logs {
+                let k = loc_of(l.at);
+                if by[k] == () { by[k] = #{ at: l.at, text: l.text, msg: l.text, caps: #{}, hits: [] }; }
+                by[k].log = l;
+            }
+            for kv in this.kv_errors {
+                let k = loc_of(kv.at);
+                if by[k] == () { by[k] = #{ at: kv.at, text: kv.text, msg: kv.text, caps: #{}, hits: [] }; }
+                by[k].kv = kv;
+                if !by[k].msg.contains(kv.text) { by[k].msg += "\n" + kv.text; }
+            }
+            for name in matches.keys() {
+                for m in matches[name].all {
+                    let k = loc_of(m.at);
+                    if by[k] == () { by[k] = #{ at: m.at, text: m.text, msg: m.text, caps: #{}, hits: [] }; }
+                    by[k].hits.push(name);
+                    for c in m.captures.keys() {
+                        if !by[k].caps.contains(c) { by[k].caps[c] = m.captures[c]; }
+                    }
+                }
+            }
+            by.values()
+        }
+    "#;
+
+    #[test]
+    fn items_by_place_agrees_with_the_script_it_replaced() {
+        let facts = r#"#{
+            events: [
+                #{ at: #{ source: "ev", lines: [3, 3] }, message: "MountVolume.SetUp failed for volume", text: "Warning FailedMount pod/app" },
+                #{ at: #{ source: "ev", lines: [10, 10] }, message: "already in text", text: "x already in text" },
+            ],
+            logs: [#{ at: #{ source: "log", lines: [7, 7] }, text: "E1 failed to get keyvault", pod: "ns/app" }],
+            kv_errors: [
+                #{ at: #{ source: "log", lines: [7, 7] }, text: "StatusCode=403", status: 403 },
+                #{ at: #{ source: "log", lines: [12, 12] }, text: "RESPONSE 404", status: 404 },
+            ],
+        }"#;
+        let matches = r#"#{
+            b_second: #{ count: 1, all: [#{ at: #{ source: "log", lines: [7, 7] }, text: "E1 failed", captures: #{ vault: "kv2", pod: "ns/app" } }] },
+            a_first: #{ count: 2, all: [
+                #{ at: #{ source: "log", lines: [7, 7] }, text: "E1 failed", captures: #{ vault: "kv1" } },
+                #{ at: #{ source: "other", lines: [1, 1] }, text: "only a match", captures: #{} },
+            ] },
+            empty: #{ count: 0, all: [] },
+        }"#;
+        let engine = sandbox::engine(&ScriptLimits::default());
+        let run = |call: &str| {
+            let script =
+                format!("{SCRIPT_COLLECT}\nlet facts = {facts};\nlet matches = {matches};\n{call}");
+            engine
+                .eval::<Dynamic>(&script)
+                .map(|d| d.to_string())
+                .unwrap_or_else(|e| format!("error: {e}"))
+        };
+        let native = run("facts.items_by_place(matches)");
+        assert_eq!(native, run("facts.collect(matches)"));
+        assert!(
+            native.contains("kv1") && native.contains("only a match"),
+            "{native}"
+        );
     }
 
     #[test]
