@@ -11,6 +11,8 @@ use super::{Outcome, Rule};
 use crate::limits::ScriptLimits;
 use crate::report::Diagnostic;
 use rhai::{Dynamic, Engine};
+use serde_json::Value;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use web_time::Instant;
 
@@ -21,8 +23,9 @@ pub struct Job<'r> {
     pub index: usize,
     /// The rule.
     pub rule: &'r Rule,
-    /// Its pattern matches, as the script sees them.
-    pub matches: Dynamic,
+    /// Its pattern matches (redacted when the check redacts), converted for the script by
+    /// the thread that runs the rule.
+    pub matches: BTreeMap<String, Value>,
 }
 
 /// What running one rule gave: its slot, outcome and printed lines.
@@ -96,9 +99,10 @@ fn run_one(
         )
         .with_rule(&job.rule.meta.id)
         .with_source(&job.rule.source.file);
-        diagnostic.limit = Some("check_wall_clock".to_owned());
+        diagnostic.limit = super::limit_name("rule-limit-check-time").map(str::to_owned);
         return (job.index, Outcome::Failed(diagnostic), Vec::new());
     }
-    let (outcome, printed) = run(engine, limits, job.rule, facts, job.matches);
+    let matches = rhai::serde::to_dynamic(&job.matches).unwrap_or(Dynamic::UNIT);
+    let (outcome, printed) = run(engine, limits, job.rule, facts, matches);
     (job.index, outcome, printed)
 }

@@ -557,21 +557,34 @@ impl Secrets {
         match value {
             Value::String(s) => self.learn(s),
             Value::Array(items) => items.iter().for_each(|v| self.learn_json(v)),
-            Value::Object(map) => {
-                for (key, value) in map {
-                    // A field named like a credential (`refresh_token`, `clientSecret`) is read
-                    // with its key, which is what makes its value recognisable.
-                    if let Value::String(s) = value {
-                        if may_name_secret(key) && SECRET_KEY.is_match(key) {
-                            self.learn(&format!("{key}={s}"));
-                            self.learn(&format!("\"{key}\": \"{s}\""));
-                        }
-                    }
-                    self.learn_json(value);
-                }
-            }
+            Value::Object(map) => self.learn_object(map),
             _ => {}
         }
+    }
+
+    /// Learns the credentials in the fields of a JSON object, each read with its key as context.
+    pub fn learn_object(&mut self, map: &serde_json::Map<String, serde_json::Value>) {
+        for (key, value) in map {
+            // A field named like a credential (`refresh_token`, `clientSecret`) is read with its
+            // key, which is what makes its value recognisable.
+            if let serde_json::Value::String(s) = value {
+                if may_name_secret(key) && SECRET_KEY.is_match(key) {
+                    self.learn(&format!("{key}={s}"));
+                    self.learn(&format!("\"{key}\": \"{s}\""));
+                }
+            }
+            self.learn_json(value);
+        }
+    }
+
+    /// Adds what `other` learnt.
+    pub fn absorb(&mut self, other: Secrets) {
+        if other.items.is_empty() && other.pieces.is_empty() {
+            return;
+        }
+        self.items.extend(other.items);
+        self.pieces.extend(other.pieces);
+        self.finder = std::sync::OnceLock::new();
     }
 
     /// Whether nothing was learnt.
