@@ -217,21 +217,23 @@ impl Matcher {
     /// Plans a one-pass prefilter for input like `sample` (see [`ScanPlan`]); `None` where the
     /// built-in prefilter already takes one pass, or no plan fits.
     pub fn plan(&self, sample: &[u8]) -> Option<ScanPlan> {
+        // Natively a plan pays where the literals need several Teddy passes; on WebAssembly
+        // with simd128 the planned anchors replace the scalar pair filter.
         #[cfg(not(target_arch = "wasm32"))]
-        {
-            if let Prefilter::Packed(sets) = &self.prefilter {
-                if sets.len() > 1 {
-                    let literals: Vec<&[u8]> = self
-                        .minimal
-                        .iter()
-                        .filter_map(|m| self.literals.get(m.literal).map(Vec::as_slice))
-                        .collect();
-                    return anchors::AnchorPlan::new(&literals, sample).map(ScanPlan);
-                }
-            }
+        let worth_it = matches!(&self.prefilter, Prefilter::Packed(sets) if sets.len() > 1);
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        let worth_it = matches!(&self.prefilter, Prefilter::Pairs(_));
+        #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
+        let worth_it = false;
+        if !worth_it {
+            return None;
         }
-        let _ = sample;
-        None
+        let literals: Vec<&[u8]> = self
+            .minimal
+            .iter()
+            .filter_map(|m| self.literals.get(m.literal).map(Vec::as_slice))
+            .collect();
+        anchors::AnchorPlan::new(&literals, sample).map(ScanPlan)
     }
 
     /// [`Matcher::scan_block`] with the prefilter of a plan (same lines, same groups).
@@ -246,9 +248,8 @@ impl Matcher {
             return;
         }
         match plan {
-            #[cfg(not(target_arch = "wasm32"))]
             Some(ScanPlan(anchors)) => anchors.occurrences(block, &mut scratch.hits),
-            _ => self.prefilter.occurrences(block, scratch),
+            None => self.prefilter.occurrences(block, scratch),
         }
         if scratch.stamp.len() != self.groups.len() {
             scratch.stamp = vec![0; self.groups.len()];
@@ -583,14 +584,17 @@ impl Prefilter {
 #[cfg(any(target_arch = "wasm32", test))]
 mod pairs;
 
-#[cfg(not(target_arch = "wasm32"))]
 mod anchors;
 
-/// A prefilter planned for one input: on x86-64 and aarch64, at most 64 anchors searched in one
-/// Teddy pass where the minimal literals need several (see `anchors`). It only changes how
-/// fast candidate lines are found, never which.
+#[cfg(any(target_arch = "wasm32", test))]
+mod nibbles;
+
+/// A prefilter planned for one input: at most 48 anchors searched in one pass, by Teddy where
+/// the minimal literals would need several Teddy passes, and by its simd128 form on
+/// WebAssembly (see `anchors` and `nibbles`). It only changes how fast candidate lines are
+/// found, never which.
 #[derive(Debug)]
-pub struct ScanPlan(#[cfg(not(target_arch = "wasm32"))] anchors::AnchorPlan);
+pub struct ScanPlan(anchors::AnchorPlan);
 
 /// Merges the sorted `more` into the sorted `out` (by position).
 #[cfg(not(target_arch = "wasm32"))]

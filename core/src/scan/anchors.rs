@@ -10,8 +10,8 @@
 //! speed, never the result: the plan reports exactly the occurrences of every minimal literal,
 //! as the other prefilters do.
 
-use aho_corasick::packed::{Config, MatchKind, Searcher};
-use aho_corasick::Span;
+#[cfg(target_arch = "wasm32")]
+use super::nibbles::NibbleSearcher;
 use std::collections::HashMap;
 
 /// Anchor length: Teddy's fingerprint is at most four bytes, and four bytes tell most
@@ -25,10 +25,58 @@ const MAX_ANCHORS: usize = 48;
 /// a rare one, little enough to count in about a millisecond.
 const SAMPLE_BYTES: usize = 512 << 10;
 
+/// What finds the anchors: aho-corasick's Teddy natively, the simd128 form of the same idea on
+/// WebAssembly (see `nibbles`).
+#[derive(Debug)]
+enum AnchorSearcher {
+    #[cfg(not(target_arch = "wasm32"))]
+    Teddy(aho_corasick::packed::Searcher),
+    #[cfg(target_arch = "wasm32")]
+    Nibbles(NibbleSearcher),
+}
+
+impl AnchorSearcher {
+    fn new(anchors: &[[u8; ANCHOR_LEN]]) -> Option<Self> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            use aho_corasick::packed::{Config, MatchKind};
+            let mut builder = Config::new().match_kind(MatchKind::LeftmostFirst).builder();
+            for anchor in anchors {
+                builder.add(anchor);
+            }
+            builder.build().map(Self::Teddy)
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            Some(Self::Nibbles(NibbleSearcher::new(anchors)))
+        }
+    }
+
+    /// Calls `found(position, anchor)` for every anchor occurrence, in position order.
+    fn for_each(&self, block: &[u8], mut found: impl FnMut(usize, usize)) {
+        match self {
+            #[cfg(not(target_arch = "wasm32"))]
+            Self::Teddy(searcher) => {
+                let mut from = 0;
+                while from < block.len() {
+                    let span = aho_corasick::Span::from(from..block.len());
+                    let Some(m) = searcher.find_in(block, span) else {
+                        break;
+                    };
+                    found(m.start(), m.pattern().as_usize());
+                    from = m.start() + 1;
+                }
+            }
+            #[cfg(target_arch = "wasm32")]
+            Self::Nibbles(searcher) => searcher.for_each(block, |at, id| found(at, id as usize)),
+        }
+    }
+}
+
 /// The planned anchors and, for each, the literals it verifies.
 #[derive(Debug)]
 pub(super) struct AnchorPlan {
-    searcher: Searcher,
+    searcher: AnchorSearcher,
     /// Per anchor: (minimal literal id, offset of the anchor inside that literal).
     owners: Vec<Vec<(u32, u32)>>,
     /// The minimal literals, by id.
@@ -73,12 +121,12 @@ impl AnchorPlan {
         }
         count_in_sample(&mut grams, &index, sample);
         let chosen = cover(&grams, literals.len())?;
-        let mut builder = Config::new().match_kind(MatchKind::LeftmostFirst).builder();
+        let mut anchors = Vec::with_capacity(chosen.len());
         let mut owners = Vec::with_capacity(chosen.len());
         let mut assigned = vec![false; literals.len()];
         for &g in &chosen {
             let gram = grams.get(g)?;
-            builder.add(gram.bytes);
+            anchors.push(gram.bytes);
             // Each literal is verified around one anchor, at the anchor's first place in it:
             // the searcher reports every position of the anchor, so each occurrence of the
             // literal is found exactly once.
@@ -96,7 +144,7 @@ impl AnchorPlan {
             }
             owners.push(verifies);
         }
-        let searcher = builder.build()?;
+        let searcher = AnchorSearcher::new(&anchors)?;
         let literals = literals.iter().map(|l| l.to_vec()).collect();
         Some(Self {
             searcher,
@@ -109,18 +157,8 @@ impl AnchorPlan {
     /// `block`, in position order.
     pub(super) fn occurrences(&self, block: &[u8], out: &mut Vec<(u32, u32)>) {
         out.clear();
-        let mut from = 0;
-        while from < block.len() {
-            let Some(m) = self.searcher.find_in(block, Span::from(from..block.len())) else {
-                break;
-            };
-            let at = m.start();
-            for &(id, offset) in self
-                .owners
-                .get(m.pattern().as_usize())
-                .into_iter()
-                .flatten()
-            {
+        self.searcher.for_each(block, |at, anchor| {
+            for &(id, offset) in self.owners.get(anchor).into_iter().flatten() {
                 let Some(start) = at.checked_sub(offset as usize) else {
                     continue;
                 };
@@ -131,8 +169,7 @@ impl AnchorPlan {
                     out.push((start as u32, id));
                 }
             }
-            from = at + 1;
-        }
+        });
         // Anchors sit at different offsets of their literals, so occurrences come out nearly,
         // not wholly, in order.
         out.sort_unstable();
