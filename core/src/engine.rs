@@ -1336,8 +1336,10 @@ impl<'e> Session<'e> {
         // can then put nothing secret in a report, however it transforms what it reads.
         let secrets = self.secrets();
         let shown = self.options.redact.then_some(&secrets);
-        let facts_value = self.facts_dynamic(shown);
-        let present: Vec<&str> = self.facts.kinds().collect();
+        let present: Vec<&'static str> = self.facts.kinds().collect();
+        // From here the rules read their own view of the facts: the session's copy is handed
+        // over kind by kind, so the two are never held whole side by side.
+        let facts_value = facts_dynamic(std::mem::replace(&mut self.facts, Facts::new(0)), shown);
         // Built-in rules first, then custom ones, so a slow custom rule set spends the check's
         // time budget on itself; the outcomes keep the rule set's order.
         let mut order: Vec<usize> = (0..engine.rules.rules.len()).collect();
@@ -1386,6 +1388,8 @@ impl<'e> Session<'e> {
                 *slot = Some((rule.clone(), outcome, Vec::new()));
             }
         }
+        // Each job holds its rule's matches now: the samples go too.
+        self.matches = Vec::new();
         let threads = engine.scan_threads;
         let results = run_rules(
             &engine.rhai,
@@ -1476,24 +1480,25 @@ impl<'e> Session<'e> {
         }
         out
     }
+}
 
-    fn facts_dynamic(&self, redacted: Option<&Secrets>) -> Dynamic {
-        // Kind by kind, so only one kind's JSON is held beside the script values at a time.
-        let mut map = rhai::Map::new();
-        for kind in FACT_KINDS {
-            let facts: Vec<Value> = self
-                .facts
-                .of(kind)
-                .map(|fact| match redacted {
-                    Some(secrets) => secrets.clean_json(&fact_json(fact)),
-                    None => fact_json(fact),
-                })
-                .collect();
-            let value = rhai::serde::to_dynamic(Value::Array(facts)).unwrap_or(Dynamic::UNIT);
-            map.insert((*kind).into(), value);
-        }
-        Dynamic::from_map(map)
+/// The rules' view of `facts`, redacted when `redacted` holds the credentials to scrub. Kind by
+/// kind, so only one kind's JSON is held beside the script values at a time.
+fn facts_dynamic(mut facts: Facts, redacted: Option<&Secrets>) -> Dynamic {
+    let mut map = rhai::Map::new();
+    for kind in FACT_KINDS {
+        let values: Vec<Value> = facts
+            .take(kind)
+            .iter()
+            .map(|fact| match redacted {
+                Some(secrets) => secrets.clean_json(&fact_json(fact)),
+                None => fact_json(fact),
+            })
+            .collect();
+        let value = rhai::serde::to_dynamic(Value::Array(values)).unwrap_or(Dynamic::UNIT);
+        map.insert((*kind).into(), value);
     }
+    Dynamic::from_map(map)
 }
 
 /// The credentials in the texts and fields of `facts`.

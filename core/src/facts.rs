@@ -173,6 +173,11 @@ impl<K: Ord + Clone, V> BoundedSample<K, V> {
         self.head.iter().chain(self.tail.iter())
     }
 
+    /// The kept values, in key order.
+    pub fn into_values(self) -> impl Iterator<Item = V> {
+        self.head.into_values().chain(self.tail.into_values())
+    }
+
     /// Kept items.
     pub fn len(&self) -> usize {
         self.head.len() + self.tail.len()
@@ -253,6 +258,14 @@ impl Facts {
             .iter()
             .filter(|(_, s)| !s.is_empty())
             .map(|(k, _)| *k)
+    }
+
+    /// Removes the kept facts of one kind, in canonical order (its count goes with them).
+    pub fn take(&mut self, kind: &str) -> Vec<Fact> {
+        self.by_kind
+            .remove(kind)
+            .map(|sample| sample.into_values().collect())
+            .unwrap_or_default()
     }
 
     /// Every kept fact, by kind then location.

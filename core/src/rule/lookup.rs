@@ -29,6 +29,74 @@ impl Places {
     }
 }
 
+/// Where the provider named the pod and vault it worked on: entries `#{ source, line, pod,
+/// vault }`, shared, so that handing them to a function per incident copies nothing.
+#[derive(Debug, Clone, Default)]
+pub struct PodContexts {
+    entries: Arc<Vec<Dynamic>>,
+    bytes: usize,
+}
+
+impl PodContexts {
+    /// An estimate of the bytes the entries hold (see `sandbox::estimate`).
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+/// `for c in ctx` walks a copy of the entries, as it would walk an array.
+impl IntoIterator for PodContexts {
+    type Item = Dynamic;
+    type IntoIter = std::vec::IntoIter<Dynamic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Arc::unwrap_or_clone(self.entries).into_iter()
+    }
+}
+
+/// Whether `a` and `b` are the same id (trimmed, ignoring ASCII case), as `same_id` says.
+fn same_id(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    !a.is_empty() && a.eq_ignore_ascii_case(b)
+}
+
+/// A non-blank string value, as `has` reads one.
+fn present_text(value: Option<&Dynamic>) -> Option<ImmutableString> {
+    let text = value?.read_lock::<ImmutableString>()?.clone();
+    (!text.trim().is_empty()).then_some(text)
+}
+
+/// The entry of `entries` in `source` on the latest line at or before `line`, at most
+/// `max_gap` lines before it, whose vault (when both name one) is `vault`; the first such
+/// entry when several share that line.
+fn nearest(entries: &[Dynamic], source: &str, line: INT, max_gap: INT, vault: &Dynamic) -> Dynamic {
+    let vault = present_text(Some(vault));
+    let mut best: Option<(INT, &Dynamic)> = None;
+    for entry in entries {
+        let Some(map) = entry.read_lock::<Map>() else {
+            continue;
+        };
+        let at_source = map
+            .get("source")
+            .and_then(|s| s.read_lock::<ImmutableString>().map(|s| s.clone()));
+        let Some(at_line) = map.get("line").and_then(|l| l.as_int().ok()) else {
+            continue;
+        };
+        if at_source.as_deref() != Some(source) || at_line > line || line - at_line > max_gap {
+            continue;
+        }
+        if let (Some(wanted), Some(named)) = (&vault, present_text(map.get("vault"))) {
+            if !same_id(wanted, &named) {
+                continue;
+            }
+        }
+        if best.is_none_or(|(best_line, _)| at_line > best_line) {
+            best = Some((at_line, entry));
+        }
+    }
+    best.map_or(Dynamic::UNIT, |(_, entry)| entry.clone())
+}
+
 /// The place key of a fact or match (`at.source` and `at.lines[0]`), as the libraries' `at_key`
 /// writes it; `None` when `at` does not have that shape.
 fn place_key(item: &Map) -> Option<String> {
@@ -224,6 +292,56 @@ pub fn register(engine: &mut Engine) {
         .register_into_engine(engine, |facts: &mut Map, matches: Map| {
             items_by_place(facts, &matches)
         });
+    engine.register_type_with_name::<PodContexts>("PodContexts");
+    engine.register_iterator::<PodContexts>();
+    FuncRegistration::new("context_index")
+        .with_params_info(["entries: Array", "PodContexts"])
+        .with_comments(["/// `entries` (#{ source, line, pod, vault } maps) as one shared value: passing it on copies\n/// nothing, and `ctx.nearest(..)` searches it. It iterates like the array."])
+        .register_into_engine(engine, |entries: Array| {
+            let bytes = entries.iter().map(super::sandbox::estimate_bytes).fold(0usize, usize::saturating_add);
+            PodContexts { entries: Arc::new(entries), bytes }
+        });
+    FuncRegistration::new("len")
+        .with_params_info(["ctx: PodContexts", "int"])
+        .with_comments(["/// How many entries there are."])
+        .register_into_engine(engine, |ctx: &mut PodContexts| {
+            INT::try_from(ctx.entries.len()).unwrap_or(INT::MAX)
+        });
+    const NEAREST_DOC: &str = "/// The entry in `source` on the latest line at or before `line` and at most `max_gap` lines\n/// before it whose `vault` (when both name one) is `vault` (`same_id`), or (): the context a\n/// log line that names no pod belongs to. Entries are #{ source, line, pod, vault } maps.";
+    FuncRegistration::new("nearest")
+        .with_params_info([
+            "ctx: PodContexts",
+            "source: String",
+            "line: int",
+            "max_gap: int",
+            "vault: ?",
+            "?",
+        ])
+        .with_comments([NEAREST_DOC])
+        .register_into_engine(
+            engine,
+            |ctx: &mut PodContexts,
+             source: ImmutableString,
+             line: INT,
+             max_gap: INT,
+             vault: Dynamic| { nearest(&ctx.entries, &source, line, max_gap, &vault) },
+        );
+    FuncRegistration::new("nearest")
+        .with_params_info([
+            "ctx: Array",
+            "source: String",
+            "line: int",
+            "max_gap: int",
+            "vault: ?",
+            "?",
+        ])
+        .with_comments([NEAREST_DOC])
+        .register_into_engine(
+            engine,
+            |ctx: &mut Array, source: ImmutableString, line: INT, max_gap: INT, vault: Dynamic| {
+                nearest(ctx, &source, line, max_gap, &vault)
+            },
+        );
     FuncRegistration::new("containing")
         .with_params_info(["facts: Map", "kind: String", "field: String", "needles: Array", "Array"])
         .with_comments(["/// The facts of `kind` whose string field `field` contains any of `needles`\n/// (case-sensitive), in order: `facts.containing(\"events\", \"message\", [\"not found\"])`.\n/// The same as a loop with `contains_any`, without copying the facts that do not match."])
@@ -356,6 +474,55 @@ mod tests {
             native.contains("kv1") && native.contains("only a match"),
             "{native}"
         );
+    }
+
+    #[test]
+    fn nearest_agrees_with_the_script_it_replaced() {
+        let script = r#"
+            fn context_pod(ctx, source, line, vault) {
+                let best = ();
+                let best_line = -1;
+                for c in ctx {
+                    if c.source != source || c.line > line || line - c.line > 40 { continue; }
+                    if has(vault) && has(c.vault) && !same_id(vault, c.vault) { continue; }
+                    if c.line > best_line { best_line = c.line; best = c; }
+                }
+                best
+            }
+            let ctx = [
+                #{ source: "p", line: 10, pod: "a/one", vault: "KV1" },
+                #{ source: "p", line: 30, pod: "a/two", vault: "kv2" },
+                #{ source: "p", line: 30, pod: "a/three", vault: "kv2" },
+                #{ source: "p", line: 55, pod: "a/four", vault: () },
+                #{ source: "q", line: 50, pod: "b/five", vault: "kv1" },
+                #{ source: "p", line: 70, pod: "a/six", vault: " " },
+            ];
+            let frozen = context_index(ctx);
+            let out = [];
+            for probe in [["p", 40, "kv1"], ["p", 40, ()], ["p", 40, " KV2 "], ["p", 51, "kv1"], ["p", 60, "kv9"],
+                          ["q", 90, "kv1"], ["q", 90, ()], ["r", 10, ()], ["p", 9, ()], ["p", 75, "kv1"]] {
+                let want = context_pod(ctx, probe[0], probe[1], probe[2]);
+                out.push([want == frozen.nearest(probe[0], probe[1], 40, probe[2]),
+                          want == ctx.nearest(probe[0], probe[1], 40, probe[2]), want]);
+            }
+            let n = 0;
+            for c in frozen { n += 1; }
+            [out, n, frozen.len()]
+        "#;
+        let engine = sandbox::engine(&ScriptLimits::default());
+        let got = engine
+            .eval::<Dynamic>(script)
+            .map(|d| d.to_string())
+            .unwrap_or_else(|e| format!("error: {e}"));
+        assert!(!got.contains("false") && !got.contains("error"), "{got}");
+        for pod in ["a/one", "a/two", "a/four", "b/five", "a/six"] {
+            assert!(got.contains(pod), "{pod} never nearest: {got}");
+        }
+        assert!(
+            !got.contains("a/three"),
+            "a tie keeps the first entry: {got}"
+        );
+        assert!(got.ends_with(", 6, 6]"), "{got}");
     }
 
     #[test]

@@ -219,6 +219,9 @@ fn estimate(value: &Dynamic, depth: usize) -> Result<usize, ()> {
     if let Some(p) = value.read_lock::<super::lookup::Places>() {
         return Ok(SLOT + p.bytes());
     }
+    if let Some(c) = value.read_lock::<super::lookup::PodContexts>() {
+        return Ok(SLOT + c.bytes());
+    }
     if let Some(f) = value.read_lock::<FnPtr>() {
         let mut total = SLOT + f.fn_name().len();
         for item in f.iter_curry() {
