@@ -6,10 +6,13 @@ use crate::evidence::{Evidence, Location};
 use crate::facts::{Fact, Facts, FACT_KINDS};
 use crate::input::archive::{ArchiveDecoder, ArchiveEvent, ArchiveLimits};
 use crate::limits::{InputLimits, ScriptLimits};
+use crate::matches::MatchSamples;
 use crate::parse::{for_each_unit, klog, kv_error, parse_segment, Sink, Unit};
 use crate::pipeline::{Caps, Pipeline, Ready, Scan, ScanCore, ScanPart, Scanned};
 use crate::report::{build, BuildInput, Diagnostic, Lang, Report, Stats, SuppressionList};
-use crate::rule::{builtin_sources, run_rules, sandbox, Outcome, RuleJob, RuleSet, RuleSource};
+use crate::rule::{
+    builtin_sources, run_rules, sandbox, Outcome, Rule, RuleJob, RuleSet, RuleSource,
+};
 use crate::scan::{GroupId, Matcher, PatternMatches, PatternSpec};
 use crate::text::encoding::{sniff, Sniffed, Utf16Decoder, SNIFF_BYTES};
 use crate::text::lines::{decode_line, split_lines, Line};
@@ -1307,22 +1310,7 @@ impl<'e> Session<'e> {
     }
 
     fn matches_view(&self) -> BTreeMap<String, Value> {
-        let mut view: BTreeMap<String, Value> = BTreeMap::new();
-        for id in 0..self.engine.scan.matcher.len() {
-            let (Some(spec), Some(record)) =
-                (self.engine.scan.matcher.spec(id), self.group_record(id))
-            else {
-                continue;
-            };
-            if spec.owner == KV_EXTRACTOR || record.sample.seen() == 0 {
-                continue;
-            }
-            let entry = view.entry(spec.owner.clone()).or_insert_with(|| json!({}));
-            if let Some(map) = entry.as_object_mut() {
-                map.insert(spec.name.clone(), match_json(record));
-            }
-        }
-        view
+        MatchSamples::new(&self.engine.scan.matcher, &self.matches, None).by_owner(KV_EXTRACTOR)
     }
 
     /// Ends all streams, runs the rules and builds the report.
@@ -1350,21 +1338,14 @@ impl<'e> Session<'e> {
                 .get(i)
                 .is_none_or(|r| r.source.origin != crate::rule::RuleOrigin::Builtin)
         });
+        let samples = MatchSamples::new(&engine.scan.matcher, &self.matches, shown);
         let mut ran = vec![None; engine.rules.rules.len()];
         let mut jobs = Vec::new();
         for index in order {
             let Some(rule) = engine.rules.rules.get(index) else {
                 continue;
             };
-            let mut rule_matches = self.rule_matches(&rule.meta.id);
-            if let Some(secrets) = shown {
-                for value in rule_matches.values_mut() {
-                    *value = secrets.clean_json(value);
-                }
-            }
-            let matched = rule_matches
-                .values()
-                .any(|m| m.get("count").and_then(Value::as_u64).unwrap_or(0) > 0);
+            let matched = samples.any(&rule.meta.id);
             let applicable = rule.meta.needs.is_empty()
                 || matched
                 || rule
@@ -1377,27 +1358,23 @@ impl<'e> Session<'e> {
             } else if !self.options.evaluate_rules {
                 Outcome::Ran(Vec::new())
             } else {
-                jobs.push(RuleJob {
-                    index,
-                    rule,
-                    matches: rule_matches,
-                });
+                jobs.push(RuleJob { index, rule });
                 continue;
             };
             if let Some(slot) = ran.get_mut(index) {
                 *slot = Some((rule.clone(), outcome, Vec::new()));
             }
         }
-        // Each job holds its rule's matches now: the samples go too.
-        self.matches = Vec::new();
         let threads = engine.scan_threads;
+        let matches_of = |rule: &Rule| samples.script_value(&rule.meta.id);
         let results = run_rules(
             &engine.rhai,
             &engine.script_limits,
-            &facts_value,
+            (&facts_value, &matches_of),
             jobs,
             threads,
         );
+        self.matches = Vec::new();
         // The rules have run: their view of the facts goes before the report is built.
         drop(facts_value);
         for (index, outcome, printed) in results {
@@ -1425,12 +1402,6 @@ impl<'e> Session<'e> {
             evidence_per_finding: engine.input_limits.evidence_per_finding,
         };
         build(Arc::new(input), self.options.lang)
-    }
-
-    /// The matches of a pattern: those of its confirm group.
-    fn group_record(&self, pattern: usize) -> Option<&PatternMatches> {
-        self.matches
-            .get(self.engine.scan.matcher.group_of(pattern)?)
     }
 
     /// The credentials in what the rules saw (kept facts and match samples), so the report can
@@ -1464,21 +1435,6 @@ impl<'e> Session<'e> {
             secrets.learn_json(matches);
         }
         secrets
-    }
-
-    fn rule_matches(&self, rule: &str) -> BTreeMap<String, Value> {
-        let mut out = BTreeMap::new();
-        for id in 0..self.engine.scan.matcher.len() {
-            let (Some(spec), Some(record)) =
-                (self.engine.scan.matcher.spec(id), self.group_record(id))
-            else {
-                continue;
-            };
-            if spec.owner == rule {
-                out.insert(spec.name.clone(), match_json(record));
-            }
-        }
-        out
     }
 }
 
@@ -1520,16 +1476,6 @@ fn fact_json(fact: &Fact) -> Value {
     );
     map.insert("text".to_owned(), Value::String(fact.text.clone()));
     Value::Object(map)
-}
-
-fn match_json(record: &PatternMatches) -> Value {
-    let sample = |items: Vec<&crate::scan::MatchSample>| -> Vec<Value> {
-        items.into_iter().map(|m| json!({ "at": { "source": m.at.source, "lines": [m.at.first, m.at.last] }, "text": m.text, "captures": m.captures })).collect()
-    };
-    let first: Vec<_> = record.sample.first().map(|(_, m)| m).collect();
-    let last: Vec<_> = record.sample.last().map(|(_, m)| m).collect();
-    let all: Vec<_> = record.sample.iter().map(|(_, m)| m).collect();
-    json!({ "count": record.sample.seen(), "first": sample(first), "last": sample(last), "all": sample(all) })
 }
 
 /// A sample the block scan feeds.

@@ -37,6 +37,7 @@ pub mod facts;
 pub mod fs;
 pub mod input;
 pub mod limits;
+mod matches;
 pub mod parse;
 mod pipeline;
 pub mod report;

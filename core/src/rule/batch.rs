@@ -11,22 +11,21 @@ use super::{Outcome, Rule};
 use crate::limits::ScriptLimits;
 use crate::report::Diagnostic;
 use rhai::{Dynamic, Engine};
-use serde_json::Value;
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use web_time::Instant;
 
-/// One rule to run, with its matches.
+/// One rule to run.
 #[derive(Debug)]
 pub struct Job<'r> {
     /// The rule's index in the rule set (its outcome's slot).
     pub index: usize,
     /// The rule.
     pub rule: &'r Rule,
-    /// Its pattern matches (redacted when the check redacts), converted for the script by
-    /// the thread that runs the rule.
-    pub matches: BTreeMap<String, Value>,
 }
+
+/// What every rule reads: the facts, and a rule's pattern matches as its script sees them
+/// (built by the thread that runs the rule, and dropped when it returns).
+pub type Inputs<'i> = (&'i Dynamic, &'i (dyn Fn(&Rule) -> Dynamic + Sync));
 
 /// What running one rule gave: its slot, outcome and printed lines.
 pub type Ran = (usize, Outcome, Vec<String>);
@@ -36,7 +35,7 @@ pub type Ran = (usize, Outcome, Vec<String>);
 pub fn run_all(
     engine: &Engine,
     limits: &ScriptLimits,
-    facts: &Dynamic,
+    inputs: Inputs<'_>,
     jobs: Vec<Job<'_>>,
     threads: usize,
 ) -> Vec<Ran> {
@@ -56,7 +55,7 @@ pub fn run_all(
             let Some(job) = slot.lock().ok().and_then(|mut j| j.take()) else {
                 continue;
             };
-            done.push(run_one(engine, limits, facts, job, started));
+            done.push(run_one(engine, limits, inputs, job, started));
         }
         done
     };
@@ -84,7 +83,7 @@ pub fn run_all(
 fn run_one(
     engine: &Engine,
     limits: &ScriptLimits,
-    facts: &Dynamic,
+    (facts, matches_of): Inputs<'_>,
     job: Job<'_>,
     started: Instant,
 ) -> Ran {
@@ -102,7 +101,7 @@ fn run_one(
         diagnostic.limit = super::limit_name("rule-limit-check-time").map(str::to_owned);
         return (job.index, Outcome::Failed(diagnostic), Vec::new());
     }
-    let matches = rhai::serde::to_dynamic(&job.matches).unwrap_or(Dynamic::UNIT);
+    let matches = matches_of(job.rule);
     let (outcome, printed) = run(engine, limits, job.rule, facts, matches);
     (job.index, outcome, printed)
 }
