@@ -12,7 +12,7 @@
 //! against the rule's memory limit like any other value.
 
 use rhai::{Array, Dynamic, Engine, FuncRegistration, ImmutableString, Map, INT};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 /// Facts by place: `"<source>#<first line>"` to the fact (a later kind wins at the same place).
@@ -194,10 +194,86 @@ fn add_to_msg(item: &mut Map, more: Option<&Dynamic>) {
 }
 
 /// The item at `fact`'s place, started from `fact` when the place is new; `None` when `fact`
-/// has no place.
-fn item_at<'i>(by_key: &'i mut BTreeMap<String, Map>, fact: &Map) -> Option<&'i mut Map> {
+/// has no place, or a place `keep` leaves out.
+fn item_at<'i>(
+    by_key: &'i mut BTreeMap<String, Map>,
+    fact: &Map,
+    keep: Option<&HashSet<String>>,
+) -> Option<&'i mut Map> {
     let key = place_key(fact)?;
+    if keep.is_some_and(|keep| !keep.contains(&key)) {
+        return None;
+    }
     Some(by_key.entry(key).or_insert_with(|| new_item(fact)))
+}
+
+/// Whether `value` is a string holding one of `needles`.
+fn holds_any(value: Option<&Dynamic>, needles: &[ImmutableString]) -> bool {
+    value
+        .and_then(|v| v.read_lock::<ImmutableString>())
+        .is_some_and(|text| needles.iter().any(|n| text.contains(n.as_str())))
+}
+
+/// Whether a Key Vault error's fields hold one of `needles`: its string fields, and its Entra
+/// ID and Key Vault numbers as written (`AADSTS700016`, `AKV10032`). They were read from the
+/// error's text before redaction, and a credential redacted next to a code can take the code
+/// out of the text the rule sees, not out of these fields.
+fn kv_holds_any(fact: &Map, needles: &[ImmutableString]) -> bool {
+    let numbers = |field: &str, prefix: &str| -> Vec<String> {
+        fact.get(field)
+            .and_then(|v| v.read_lock::<Array>().map(|a| a.clone()))
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|n| {
+                n.read_lock::<ImmutableString>()
+                    .map(|n| format!("{prefix}{}", n.as_str()))
+            })
+            .collect()
+    };
+    let written = numbers("aadsts", "AADSTS")
+        .into_iter()
+        .chain(numbers("akv", "AKV"));
+    fact.values().any(|v| holds_any(Some(v), needles))
+        || written
+            .into_iter()
+            .any(|code| needles.iter().any(|n| code.contains(n.as_str())))
+}
+
+/// The places whose item `msg` would hold one of `needles`: a fact's `text`, an event's
+/// `message` or a match's `text` there holds it (`msg` joins them with line breaks, and a
+/// needle is one line).
+fn places_holding(facts: &Map, matches: &Map, needles: &[ImmutableString]) -> HashSet<String> {
+    let mut keep = HashSet::new();
+    for kind in ["events", "logs", "kv_errors"] {
+        for fact in facts_of(facts, kind).iter().flat_map(|items| items.iter()) {
+            let Some(fact) = fact.read_lock::<Map>() else {
+                continue;
+            };
+            let kv_fields = || kind == "kv_errors" && kv_holds_any(&fact, needles);
+            if holds_any(fact.get("text"), needles)
+                || holds_any(fact.get("message"), needles)
+                || kv_fields()
+            {
+                keep.extend(place_key(&fact));
+            }
+        }
+    }
+    for record in matches.values() {
+        let Some(record) = record.read_lock::<Map>() else {
+            continue;
+        };
+        let Some(all) = record.get("all").and_then(|a| a.read_lock::<Array>()) else {
+            continue;
+        };
+        for found in all.iter() {
+            if let Some(found) = found.read_lock::<Map>() {
+                if holds_any(found.get("text"), needles) {
+                    keep.extend(place_key(&found));
+                }
+            }
+        }
+    }
+    keep
 }
 
 /// Records a match of pattern `name` in its place's item: the name, and its captures where
@@ -216,7 +292,9 @@ fn add_hit(item: &mut Map, name: &str, found: &Map) {
     }
 }
 
-fn items_by_place(facts: &mut Map, matches: &Map) -> Array {
+fn items_by_place(facts: &mut Map, matches: &Map, needles: Option<&[ImmutableString]>) -> Array {
+    let keep = needles.map(|needles| places_holding(facts, matches, needles));
+    let keep = keep.as_ref();
     let mut by_key: BTreeMap<String, Map> = BTreeMap::new();
     // Each fact kind fills its own slot of the item; an event's message and an error's text
     // are added to what the item's `msg` says.
@@ -232,7 +310,7 @@ fn items_by_place(facts: &mut Map, matches: &Map) -> Array {
             let Some(fact) = fact.read_lock::<Map>() else {
                 continue;
             };
-            let Some(item) = item_at(&mut by_key, &fact) else {
+            let Some(item) = item_at(&mut by_key, &fact, keep) else {
                 continue;
             };
             item.insert(slot.into(), Dynamic::from_map(fact.clone()));
@@ -252,7 +330,7 @@ fn items_by_place(facts: &mut Map, matches: &Map) -> Array {
             let Some(found) = found.read_lock::<Map>() else {
                 continue;
             };
-            if let Some(item) = item_at(&mut by_key, &found) {
+            if let Some(item) = item_at(&mut by_key, &found, keep) {
                 add_hit(item, name, &found);
             }
         }
@@ -290,7 +368,18 @@ pub fn register(engine: &mut Engine) {
         .with_params_info(["facts: Map", "matches: Map", "Array"])
         .with_comments(["/// One item per place (`\"<source>#<first line>\"`, in that order) that holds an event, a\n/// log record, a Key Vault error or a match of the rule's patterns: #{ at, text, msg, caps,\n/// hits, ev, log, kv }. `ev`, `log` and `kv` are the facts there; `msg` is the text plus the\n/// event's message and the error's text when the text does not hold them; `hits` names the\n/// patterns that matched there and `caps` holds their captures (the first of each name)."])
         .register_into_engine(engine, |facts: &mut Map, matches: Map| {
-            items_by_place(facts, &matches)
+            items_by_place(facts, &matches, None)
+        });
+    FuncRegistration::new("items_by_place")
+        .with_params_info(["facts: Map", "matches: Map", "needles: Array", "Array"])
+        .with_comments(["/// The items of `items_by_place(matches)` whose `msg` holds one of `needles` (case-sensitive):\n/// for a rule whose every finding needs one of those phrases, the items it need not look at\n/// are never built."])
+        .register_into_engine(engine, |facts: &mut Map, matches: Map, needles: Array| {
+            let needles: Vec<ImmutableString> = needles
+                .iter()
+                .filter_map(|n| n.as_immutable_string_ref().ok().map(|n| n.clone()))
+                .filter(|n| !n.is_empty())
+                .collect();
+            items_by_place(facts, &matches, Some(&needles))
         });
     engine.register_type_with_name::<PodContexts>("PodContexts");
     engine.register_iterator::<PodContexts>();
@@ -523,6 +612,42 @@ mod tests {
             "a tie keeps the first entry: {got}"
         );
         assert!(got.ends_with(", 6, 6]"), "{got}");
+    }
+
+    #[test]
+    fn needles_keep_the_items_that_hold_them_in_text_or_error_fields() {
+        let facts = r#"#{
+            events: [#{ at: #{ source: "ev", lines: [3, 3] }, message: "MountVolume.SetUp failed: AccessDenied", text: "Warning FailedMount" }],
+            logs: [
+                #{ at: #{ source: "log", lines: [1, 1] }, text: "I1 fetching object from key vault" },
+                #{ at: #{ source: "log", lines: [7, 7] }, text: "E1 failed: [REDACTED]" },
+            ],
+            kv_errors: [#{ at: #{ source: "log", lines: [7, 7] }, text: "E1 failed: [REDACTED]", aadsts: ["900023"], akv: [] }],
+        }"#;
+        let engine = sandbox::engine(&ScriptLimits::default());
+        let run = |call: &str| {
+            let script = format!("let facts = {facts};\n{call}");
+            engine
+                .eval::<Dynamic>(&script)
+                .map(|d| d.to_string())
+                .unwrap_or_else(|e| format!("error: {e}"))
+        };
+        let places = |needles: &str| {
+            run(&format!("facts.items_by_place(#{{}}, {needles}).map(|it| `${{it.at.source}}#${{it.at.lines[0]}}`)"))
+        };
+        // The message of an event, and a code the error carries only in its fields.
+        assert_eq!(
+            places(r#"["AccessDenied", "AADSTS90002"]"#),
+            r#"["ev#3", "log#7"]"#
+        );
+        assert_eq!(places(r#"["fetching object"]"#), r#"["log#1"]"#);
+        assert_eq!(places("[]"), "[]");
+        assert_eq!(places(r#"[""]"#), "[]");
+        // Without needles, every place.
+        assert_eq!(
+            run("facts.items_by_place(#{}).map(|it| it.at.lines[0])"),
+            "[3, 1, 7]"
+        );
     }
 
     #[test]
