@@ -62,11 +62,12 @@ bash bindings-python/test.sh
 step "supply chain: cargo deny (licences, bans, sources; advisories when a database is present)"
 bash scripts/deny.sh
 
-# The benchmark prints the issue-8 table on a 256 MiB corpus. It reports, it does not gate yet:
-# rows 1 and 3 are still missed at this size (docs/performance.md); `bash bench/run.sh --ci` is the
-# gating form to switch to once they are met.
-step "benchmark, short run (256 MiB): the performance table, report only"
-bash bench/run.sh --size 256 --small 64 --rounds 3 --calm 2
+# The benchmark's short run (256 MiB): it fails when a must-be row is missed by more than 10 %.
+# Rows 1 and 3 are defined on the 1 GiB corpus, where they are met; at 256 MiB the fixed costs
+# (start-up, the rules' one pass over the facts) weigh four times as much, so they are reported
+# here, not gated. Rows 6a and 6b are missed on every size (docs/performance.md, "Known gaps").
+step "benchmark, short run (256 MiB): gates every must-be row but 1, 3, 6a and 6b"
+bash bench/run.sh --ci --ungated 1,3,6a,6b
 
 step "fuzzing (about five minutes in all, nightly toolchain)"
 bash scripts/fuzz.sh
