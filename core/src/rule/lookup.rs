@@ -214,8 +214,9 @@ fn holds_any(value: Option<&Dynamic>, needles: &[ImmutableString]) -> bool {
         .is_some_and(|text| needles.iter().any(|n| text.contains(n.as_str())))
 }
 
-/// Whether a Key Vault error's fields hold one of `needles`: its string fields, and its Entra
-/// ID and Key Vault numbers as written (`AADSTS700016`, `AKV10032`). They were read from the
+/// Whether a Key Vault error's fields hold one of `needles`: its string fields, its status
+/// (a needle `"401"` matches status 401), and its Entra ID and Key Vault numbers as written
+/// (`AADSTS700016`, `AKV10032`). They were read from the
 /// error's text before redaction, and a credential redacted next to a code can take the code
 /// out of the text the rule sees, not out of these fields.
 fn kv_holds_any(fact: &Map, needles: &[ImmutableString]) -> bool {
@@ -233,7 +234,16 @@ fn kv_holds_any(fact: &Map, needles: &[ImmutableString]) -> bool {
     let written = numbers("aadsts", "AADSTS")
         .into_iter()
         .chain(numbers("akv", "AKV"));
-    fact.values().any(|v| holds_any(Some(v), needles))
+    // A number (the HTTP status) matches a needle that is that number.
+    let number_is = |v: &Dynamic| {
+        v.as_int().is_ok_and(|n| {
+            needles
+                .iter()
+                .any(|needle| needle.as_str() == n.to_string())
+        })
+    };
+    fact.values()
+        .any(|v| holds_any(Some(v), needles) || number_is(v))
         || written
             .into_iter()
             .any(|code| needles.iter().any(|n| code.contains(n.as_str())))
@@ -622,7 +632,7 @@ mod tests {
                 #{ at: #{ source: "log", lines: [1, 1] }, text: "I1 fetching object from key vault" },
                 #{ at: #{ source: "log", lines: [7, 7] }, text: "E1 failed: [REDACTED]" },
             ],
-            kv_errors: [#{ at: #{ source: "log", lines: [7, 7] }, text: "E1 failed: [REDACTED]", aadsts: ["900023"], akv: [] }],
+            kv_errors: [#{ at: #{ source: "log", lines: [7, 7] }, text: "E1 failed: [REDACTED]", status: 403, aadsts: ["900023"], akv: [] }],
         }"#;
         let engine = sandbox::engine(&ScriptLimits::default());
         let run = |call: &str| {
@@ -641,6 +651,12 @@ mod tests {
             r#"["ev#3", "log#7"]"#
         );
         assert_eq!(places(r#"["fetching object"]"#), r#"["log#1"]"#);
+        assert_eq!(places(r#"["403"]"#), r#"["log#7"]"#, "the error's status");
+        assert_eq!(
+            places(r#"["40"]"#),
+            "[]",
+            "a status matches only the whole number"
+        );
         assert_eq!(places("[]"), "[]");
         assert_eq!(places(r#"[""]"#), "[]");
         // Without needles, every place.
