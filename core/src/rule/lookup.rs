@@ -138,14 +138,20 @@ fn by_place(facts: &mut Map, kinds: &Array) -> Places {
     }
 }
 
-/// The facts of `kind` whose string field `field` holds one of `needles` (empty needles and
-/// non-string fields never match), in their order.
-fn containing(facts: &mut Map, kind: &str, field: &str, needles: &Array) -> Array {
-    let needles: Vec<ImmutableString> = needles
+/// The strings of a script's needle array; empty strings and other values match nothing, so
+/// they are left out.
+fn needle_list(needles: &Array) -> Vec<ImmutableString> {
+    needles
         .iter()
         .filter_map(|n| n.as_immutable_string_ref().ok().map(|n| n.clone()))
         .filter(|n| !n.is_empty())
-        .collect();
+        .collect()
+}
+
+/// The facts of `kind` whose string field `field` holds one of `needles` (empty needles and
+/// non-string fields never match), in their order.
+fn containing(facts: &mut Map, kind: &str, field: &str, needles: &Array) -> Array {
+    let needles = needle_list(needles);
     let Some(items) = facts_of(facts, kind) else {
         return Array::new();
     };
@@ -348,6 +354,24 @@ fn items_by_place(facts: &mut Map, matches: &Map, needles: Option<&[ImmutableStr
     by_key.into_values().map(Dynamic::from_map).collect()
 }
 
+/// Registers `ctx.nearest(source, line, max_gap, vault)` for a receiver type whose entries
+/// `entries` gives (the shared contexts, and a plain array of the same maps).
+fn register_nearest<T: rhai::Variant + Clone>(
+    engine: &mut Engine,
+    receiver: &'static str,
+    entries: fn(&T) -> &[Dynamic],
+) {
+    FuncRegistration::new("nearest")
+        .with_params_info([receiver, "source: String", "line: int", "max_gap: int", "vault: ?", "?"])
+        .with_comments(["/// The entry in `source` on the latest line at or before `line` and at most `max_gap` lines\n/// before it whose `vault` (when both name one) is `vault` (`same_id`), or (): the context a\n/// log line that names no pod belongs to. Entries are #{ source, line, pod, vault } maps."])
+        .register_into_engine(
+            engine,
+            move |ctx: &mut T, source: ImmutableString, line: INT, max_gap: INT, vault: Dynamic| {
+                nearest(entries(ctx), &source, line, max_gap, &vault)
+            },
+        );
+}
+
 /// Registers the lookups on `engine`.
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<Places>("Places");
@@ -384,12 +408,7 @@ pub fn register(engine: &mut Engine) {
         .with_params_info(["facts: Map", "matches: Map", "needles: Array", "Array"])
         .with_comments(["/// The items of `items_by_place(matches)` whose `msg` holds one of `needles` (case-sensitive):\n/// for a rule whose every finding needs one of those phrases, the items it need not look at\n/// are never built."])
         .register_into_engine(engine, |facts: &mut Map, matches: Map, needles: Array| {
-            let needles: Vec<ImmutableString> = needles
-                .iter()
-                .filter_map(|n| n.as_immutable_string_ref().ok().map(|n| n.clone()))
-                .filter(|n| !n.is_empty())
-                .collect();
-            items_by_place(facts, &matches, Some(&needles))
+            items_by_place(facts, &matches, Some(&needle_list(&needles)))
         });
     engine.register_type_with_name::<PodContexts>("PodContexts");
     engine.register_iterator::<PodContexts>();
@@ -406,41 +425,8 @@ pub fn register(engine: &mut Engine) {
         .register_into_engine(engine, |ctx: &mut PodContexts| {
             INT::try_from(ctx.entries.len()).unwrap_or(INT::MAX)
         });
-    const NEAREST_DOC: &str = "/// The entry in `source` on the latest line at or before `line` and at most `max_gap` lines\n/// before it whose `vault` (when both name one) is `vault` (`same_id`), or (): the context a\n/// log line that names no pod belongs to. Entries are #{ source, line, pod, vault } maps.";
-    FuncRegistration::new("nearest")
-        .with_params_info([
-            "ctx: PodContexts",
-            "source: String",
-            "line: int",
-            "max_gap: int",
-            "vault: ?",
-            "?",
-        ])
-        .with_comments([NEAREST_DOC])
-        .register_into_engine(
-            engine,
-            |ctx: &mut PodContexts,
-             source: ImmutableString,
-             line: INT,
-             max_gap: INT,
-             vault: Dynamic| { nearest(&ctx.entries, &source, line, max_gap, &vault) },
-        );
-    FuncRegistration::new("nearest")
-        .with_params_info([
-            "ctx: Array",
-            "source: String",
-            "line: int",
-            "max_gap: int",
-            "vault: ?",
-            "?",
-        ])
-        .with_comments([NEAREST_DOC])
-        .register_into_engine(
-            engine,
-            |ctx: &mut Array, source: ImmutableString, line: INT, max_gap: INT, vault: Dynamic| {
-                nearest(ctx, &source, line, max_gap, &vault)
-            },
-        );
+    register_nearest(engine, "ctx: PodContexts", |ctx: &PodContexts| &ctx.entries);
+    register_nearest(engine, "ctx: Array", |ctx: &Array| ctx);
     FuncRegistration::new("containing")
         .with_params_info(["facts: Map", "kind: String", "field: String", "needles: Array", "Array"])
         .with_comments(["/// The facts of `kind` whose string field `field` contains any of `needles`\n/// (case-sensitive), in order: `facts.containing(\"events\", \"message\", [\"not found\"])`.\n/// The same as a loop with `contains_any`, without copying the facts that do not match."])
