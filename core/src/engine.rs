@@ -1413,24 +1413,26 @@ impl<'e> Session<'e> {
         let facts: Vec<&Fact> = self.facts.all().collect();
         // Reading every kept fact for credentials takes a few milliseconds; with a second
         // thread the two halves are read at once.
-        let mut secrets = if self.engine.scan_threads >= 2 && facts.len() >= 64 {
-            let (first, second) = facts.split_at(facts.len() / 2);
-            std::thread::scope(|scope| {
-                let helper = std::thread::Builder::new()
-                    .name("kvcsi-secrets".to_owned())
-                    .spawn_scoped(scope, || learn_secrets(second));
-                let mut secrets = learn_secrets(first);
-                match helper.map(|h| h.join()) {
-                    Ok(Ok(more)) => secrets.absorb(more),
-                    Ok(Err(payload)) => std::panic::resume_unwind(payload),
-                    // The helper could not start: read its half here.
-                    Err(_) => secrets.absorb(learn_secrets(second)),
-                }
-                secrets
-            })
-        } else {
-            learn_secrets(&facts)
+        let halves: Vec<&[&Fact]> = facts.chunks(facts.len().div_ceil(2).max(1)).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let learn = || {
+            let mut secrets = Secrets::new();
+            while let Some(half) =
+                halves.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+            {
+                learn_secrets(&mut secrets, half);
+            }
+            secrets
         };
+        let threads = if facts.len() >= 64 {
+            self.engine.scan_threads
+        } else {
+            1
+        };
+        let (mut secrets, theirs) = crate::threads::on_two_threads("kvcsi-secrets", threads, learn);
+        if let Some(theirs) = theirs {
+            secrets.absorb(theirs);
+        }
         for matches in self.matches_view().values() {
             secrets.learn_json(matches);
         }
@@ -1457,14 +1459,12 @@ fn facts_dynamic(mut facts: Facts, redacted: Option<&Secrets>) -> Dynamic {
     Dynamic::from_map(map)
 }
 
-/// The credentials in the texts and fields of `facts`.
-fn learn_secrets(facts: &[&Fact]) -> Secrets {
-    let mut secrets = Secrets::new();
+/// Learns the credentials in the texts and fields of `facts`.
+fn learn_secrets(secrets: &mut Secrets, facts: &[&Fact]) {
     for fact in facts {
         secrets.learn(&fact.text);
         secrets.learn_object(&fact.fields);
     }
-    secrets
 }
 
 fn fact_json(fact: &Fact) -> Value {

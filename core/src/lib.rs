@@ -44,6 +44,7 @@ pub mod report;
 pub mod rule;
 pub mod scan;
 pub mod text;
+mod threads;
 
 pub use engine::{Engine, Options, Session};
 pub use error::{Error, Result};

@@ -59,25 +59,10 @@ pub fn run_all(
         }
         done
     };
-    if threads < 2 || jobs.len() < 2 {
-        return work();
-    }
-    std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new()
-            .name("kvcsi-rules".to_owned())
-            .spawn_scoped(scope, work);
-        let mut done = work();
-        // A helper that could not start took no job. One that panicked (a bug in the script
-        // engine; release builds abort on panic) passes the panic on, as running the rule on
-        // this thread would have.
-        if let Ok(helper) = helper {
-            match helper.join() {
-                Ok(more) => done.extend(more),
-                Err(payload) => std::panic::resume_unwind(payload),
-            }
-        }
-        done
-    })
+    let threads = if jobs.len() < 2 { 1 } else { threads };
+    let (mut done, theirs) = crate::threads::on_two_threads("kvcsi-rules", threads, work);
+    done.extend(theirs.into_iter().flatten());
+    done
 }
 
 fn run_one(

@@ -318,18 +318,8 @@ fn compile_all(
             }
         }
     };
-    let mut results = std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new().spawn_scoped(scope, work);
-        let mut results = work();
-        if let Ok(helper) = helper {
-            match helper.join() {
-                Ok(theirs) => results.extend(theirs),
-                // A panic while compiling ends the load as it would on one thread.
-                Err(payload) => std::panic::resume_unwind(payload),
-            }
-        }
-        results
-    });
+    let (mut results, theirs) = crate::threads::on_two_threads("kvcsi-compile", 2, work);
+    results.extend(theirs.into_iter().flatten());
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
 }
