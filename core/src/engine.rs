@@ -1456,7 +1456,7 @@ fn facts_dynamic(mut facts: Facts, redacted: Option<&Secrets>) -> Dynamic {
         let value = rhai::serde::to_dynamic(Value::Array(values)).unwrap_or(Dynamic::UNIT);
         map.insert((*kind).into(), value);
     }
-    Dynamic::from_map(map)
+    Dynamic::from(crate::rule::FactsView::new(map))
 }
 
 /// Learns the credentials in the texts and fields of `facts`.

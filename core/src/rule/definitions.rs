@@ -24,8 +24,10 @@ fn header() -> String {
 //   fn meta()                   returns the metadata map (runs once, at load)
 //   fn check(facts, matches)    returns an array of finding(..), pass(..), skip(..), request(..)
 //
-// facts: a map from fact kind to an array of facts (maps). Every kind is always present:
+// facts: a Facts value, read like a map from fact kind to an array of facts (maps): facts.logs,
+// facts[\"logs\"], \"logs\" in facts, facts.keys(). Every kind is always present:
 {kinds}
+// Every rule reads the same facts; a property a rule sets (facts.ix = ..) is its own.
 // Every fact has `kind`, `at: #{{ source, lines: [first, last] }}` and `text`, plus the fields
 // of its kind (docs/rules.md lists them). A field the parsers did not find is absent: reading
 // it gives (), so test it with has(..).

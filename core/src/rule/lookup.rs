@@ -11,6 +11,7 @@
 //! rhai does by copying the argument) costs nothing, and the sandbox counts the bytes it holds
 //! against the rule's memory limit like any other value.
 
+use super::view::{FactSource, FactsView};
 use rhai::{Array, Dynamic, Engine, FuncRegistration, ImmutableString, Map, INT};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -108,11 +109,14 @@ fn place_key(item: &Map) -> Option<String> {
 }
 
 /// The facts of `kind` (an empty slice when the rule replaced the array with something else).
-fn facts_of<'f>(facts: &'f Map, kind: &str) -> Option<rhai::DynamicReadLock<'f, Array>> {
-    facts.get(kind)?.read_lock::<Array>()
+fn facts_of<'f>(
+    facts: &'f impl FactSource,
+    kind: &str,
+) -> Option<rhai::DynamicReadLock<'f, Array>> {
+    facts.kind(kind)?.read_lock::<Array>()
 }
 
-fn by_place(facts: &mut Map, kinds: &Array) -> Places {
+fn by_place(facts: &impl FactSource, kinds: &Array) -> Places {
     let mut by_key = BTreeMap::new();
     let mut bytes = 0usize;
     for kind in kinds {
@@ -150,7 +154,7 @@ fn needle_list(needles: &Array) -> Vec<ImmutableString> {
 
 /// The facts of `kind` whose string field `field` holds one of `needles` (empty needles and
 /// non-string fields never match), in their order.
-fn containing(facts: &mut Map, kind: &str, field: &str, needles: &Array) -> Array {
+fn containing(facts: &impl FactSource, kind: &str, field: &str, needles: &Array) -> Array {
     let needles = needle_list(needles);
     let Some(items) = facts_of(facts, kind) else {
         return Array::new();
@@ -258,7 +262,11 @@ fn kv_holds_any(fact: &Map, needles: &[ImmutableString]) -> bool {
 /// The places whose item `msg` would hold one of `needles`: a fact's `text`, an event's
 /// `message` or a match's `text` there holds it (`msg` joins them with line breaks, and a
 /// needle is one line).
-fn places_holding(facts: &Map, matches: &Map, needles: &[ImmutableString]) -> HashSet<String> {
+fn places_holding(
+    facts: &impl FactSource,
+    matches: &Map,
+    needles: &[ImmutableString],
+) -> HashSet<String> {
     let mut keep = HashSet::new();
     for kind in ["events", "logs", "kv_errors"] {
         for fact in facts_of(facts, kind).iter().flat_map(|items| items.iter()) {
@@ -308,7 +316,11 @@ fn add_hit(item: &mut Map, name: &str, found: &Map) {
     }
 }
 
-fn items_by_place(facts: &mut Map, matches: &Map, needles: Option<&[ImmutableString]>) -> Array {
+fn items_by_place(
+    facts: &impl FactSource,
+    matches: &Map,
+    needles: Option<&[ImmutableString]>,
+) -> Array {
     let keep = needles.map(|needles| places_holding(facts, matches, needles));
     let keep = keep.as_ref();
     let mut by_key: BTreeMap<String, Map> = BTreeMap::new();
@@ -372,6 +384,36 @@ fn register_nearest<T: rhai::Variant + Clone>(
         );
 }
 
+/// Registers the lookups over facts for a receiver type: the rule's view of the facts, and a map
+/// of the same shape (so that the libraries run on data a script built).
+fn register_fact_lookups<T: FactSource>(engine: &mut Engine, receiver: &'static str) {
+    FuncRegistration::new("by_place")
+        .with_params_info([receiver, "kinds: Array", "Places"])
+        .with_comments(["/// The facts of `kinds` (e.g. [\"events\", \"logs\"]) by place: `places[key]` is the fact\n/// whose `at` is `key` (`\"<source>#<first line>\"`), or (). A later kind wins at the same place.\n/// Call it as `facts.by_place(..)`: the facts are read in place, and the index shares its\n/// entries, so passing it on costs nothing."])
+        .register_into_engine(engine, |facts: &mut T, kinds: Array| by_place(facts, &kinds));
+    FuncRegistration::new("items_by_place")
+        .with_params_info([receiver, "matches: Map", "Array"])
+        .with_comments(["/// One item per place (`\"<source>#<first line>\"`, in that order) that holds an event, a\n/// log record, a Key Vault error or a match of the rule's patterns: #{ at, text, msg, caps,\n/// hits, ev, log, kv }. `ev`, `log` and `kv` are the facts there; `msg` is the text plus the\n/// event's message and the error's text when the text does not hold them; `hits` names the\n/// patterns that matched there and `caps` holds their captures (the first of each name)."])
+        .register_into_engine(engine, |facts: &mut T, matches: Map| {
+            items_by_place(facts, &matches, None)
+        });
+    FuncRegistration::new("items_by_place")
+        .with_params_info([receiver, "matches: Map", "needles: Array", "Array"])
+        .with_comments(["/// The items of `items_by_place(matches)` whose `msg` holds one of `needles` (case-sensitive):\n/// for a rule whose every finding needs one of those phrases, the items it need not look at\n/// are never built."])
+        .register_into_engine(engine, |facts: &mut T, matches: Map, needles: Array| {
+            items_by_place(facts, &matches, Some(&needle_list(&needles)))
+        });
+    FuncRegistration::new("containing")
+        .with_params_info([receiver, "kind: String", "field: String", "needles: Array", "Array"])
+        .with_comments(["/// The facts of `kind` whose string field `field` contains any of `needles`\n/// (case-sensitive), in order: `facts.containing(\"events\", \"message\", [\"not found\"])`.\n/// The same as a loop with `contains_any`, without copying the facts that do not match."])
+        .register_into_engine(
+            engine,
+            |facts: &mut T, kind: ImmutableString, field: ImmutableString, needles: Array| {
+                containing(facts, &kind, &field, &needles)
+            },
+        );
+}
+
 /// Registers the lookups on `engine`.
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<Places>("Places");
@@ -382,10 +424,6 @@ pub fn register(engine: &mut Engine) {
             .cloned()
             .unwrap_or(Dynamic::UNIT)
     });
-    FuncRegistration::new("by_place")
-        .with_params_info(["facts: Map", "kinds: Array", "Places"])
-        .with_comments(["/// The facts of `kinds` (e.g. [\"events\", \"logs\"]) by place: `places[key]` is the fact\n/// whose `at` is `key` (`\"<source>#<first line>\"`), or (). A later kind wins at the same place.\n/// Call it as `facts.by_place(..)`: the facts are read in place, and the index shares its\n/// entries, so passing it on costs nothing."])
-        .register_into_engine(engine, |facts: &mut Map, kinds: Array| by_place(facts, &kinds));
     FuncRegistration::new("contains")
         .with_params_info(["places: Places", "key: String", "bool"])
         .with_comments(["/// Whether a fact is indexed at `key`."])
@@ -397,18 +435,6 @@ pub fn register(engine: &mut Engine) {
         .with_comments(["/// How many places are indexed."])
         .register_into_engine(engine, |places: &mut Places| {
             INT::try_from(places.by_key.len()).unwrap_or(INT::MAX)
-        });
-    FuncRegistration::new("items_by_place")
-        .with_params_info(["facts: Map", "matches: Map", "Array"])
-        .with_comments(["/// One item per place (`\"<source>#<first line>\"`, in that order) that holds an event, a\n/// log record, a Key Vault error or a match of the rule's patterns: #{ at, text, msg, caps,\n/// hits, ev, log, kv }. `ev`, `log` and `kv` are the facts there; `msg` is the text plus the\n/// event's message and the error's text when the text does not hold them; `hits` names the\n/// patterns that matched there and `caps` holds their captures (the first of each name)."])
-        .register_into_engine(engine, |facts: &mut Map, matches: Map| {
-            items_by_place(facts, &matches, None)
-        });
-    FuncRegistration::new("items_by_place")
-        .with_params_info(["facts: Map", "matches: Map", "needles: Array", "Array"])
-        .with_comments(["/// The items of `items_by_place(matches)` whose `msg` holds one of `needles` (case-sensitive):\n/// for a rule whose every finding needs one of those phrases, the items it need not look at\n/// are never built."])
-        .register_into_engine(engine, |facts: &mut Map, matches: Map, needles: Array| {
-            items_by_place(facts, &matches, Some(&needle_list(&needles)))
         });
     engine.register_type_with_name::<PodContexts>("PodContexts");
     engine.register_iterator::<PodContexts>();
@@ -427,15 +453,8 @@ pub fn register(engine: &mut Engine) {
         });
     register_nearest(engine, "ctx: PodContexts", |ctx: &PodContexts| &ctx.entries);
     register_nearest(engine, "ctx: Array", |ctx: &Array| ctx);
-    FuncRegistration::new("containing")
-        .with_params_info(["facts: Map", "kind: String", "field: String", "needles: Array", "Array"])
-        .with_comments(["/// The facts of `kind` whose string field `field` contains any of `needles`\n/// (case-sensitive), in order: `facts.containing(\"events\", \"message\", [\"not found\"])`.\n/// The same as a loop with `contains_any`, without copying the facts that do not match."])
-        .register_into_engine(
-            engine,
-            |facts: &mut Map, kind: ImmutableString, field: ImmutableString, needles: Array| {
-                containing(facts, &kind, &field, &needles)
-            },
-        );
+    register_fact_lookups::<FactsView>(engine, "facts: Facts");
+    register_fact_lookups::<Map>(engine, "facts: Map");
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod lookup;
 mod meta;
 mod run;
 pub mod sandbox;
+mod view;
 
 pub use batch::{run_all as run_rules, Job as RuleJob};
 pub use definitions::definitions;
@@ -23,6 +24,7 @@ pub use meta::{check_regexes, lint_warnings, PatternDecl, RuleMeta, Texts, FIELD
 pub use run::{
     limit_name, run as run_rule, Outcome, RawFinding, RawRequest, RuleResult, MAX_RESULTS,
 };
+pub use view::FactsView;
 
 use crate::error::RuleError;
 use crate::limits::ScriptLimits;

@@ -32,7 +32,7 @@ use web_time::{Duration, Instant};
 struct Guard {
     /// When the call must stop.
     deadline: Instant,
-    /// Addresses of the maps the host passed in (facts, matches): not the rule's own data.
+    /// Addresses of the maps the host passed in (the matches): not the rule's own data.
     host: Vec<usize>,
     /// Variable accesses until the next memory estimate.
     until_scan: u32,
@@ -74,6 +74,9 @@ const SCAN_SPACING: u32 = 9;
 /// Deepest nesting of arrays and maps the memory estimate follows (real data nests a few
 /// levels; a value built as `a = [a]` in a loop nests as deep as the loop runs).
 const MAX_NESTING: usize = 64;
+
+/// Bytes the memory estimate counts for a value's slot (rhai's `Dynamic` is 16 bytes).
+const SLOT: usize = 16;
 
 /// The rule limits the data guard enforces, copied out of [`ScriptLimits`].
 #[derive(Debug, Clone, Copy)]
@@ -127,6 +130,7 @@ pub fn engine(limits: &ScriptLimits) -> Engine {
     });
     super::bounded::register(&mut engine);
     super::host::register(&mut engine);
+    super::view::register(&mut engine);
     super::lookup::register(&mut engine);
     engine
 }
@@ -177,6 +181,10 @@ fn check_length(value: &Dynamic, limits: DataLimits) -> Result<(), Box<EvalAltRe
         if b.len() > limits.array {
             return Err(too_large(ARRAY_TOO_LARGE));
         }
+    } else if let Some(f) = value.read_lock::<super::FactsView>() {
+        if f.own().len() > limits.map {
+            return Err(too_large(MAP_TOO_LARGE));
+        }
     }
     Ok(())
 }
@@ -193,7 +201,6 @@ fn estimate(value: &Dynamic, depth: usize) -> Result<usize, ()> {
     if depth > MAX_NESTING {
         return Err(());
     }
-    const SLOT: usize = 16;
     if let Some(s) = value.read_lock::<ImmutableString>() {
         return Ok(SLOT + s.len());
     }
@@ -205,13 +212,11 @@ fn estimate(value: &Dynamic, depth: usize) -> Result<usize, ()> {
         return Ok(total);
     }
     if let Some(m) = value.read_lock::<Map>() {
-        let mut total = SLOT;
-        for (key, item) in m.iter() {
-            total = total
-                .saturating_add(2 * SLOT + key.len())
-                .saturating_add(estimate(item, depth + 1)?);
-        }
-        return Ok(total);
+        return estimate_map(&m, depth);
+    }
+    // The shared facts are the host's; what a rule set on its view is its own.
+    if let Some(f) = value.read_lock::<super::FactsView>() {
+        return estimate_map(f.own(), depth);
     }
     if let Some(b) = value.read_lock::<Blob>() {
         return Ok(SLOT + b.len());
@@ -230,6 +235,16 @@ fn estimate(value: &Dynamic, depth: usize) -> Result<usize, ()> {
         return Ok(total);
     }
     Ok(SLOT)
+}
+
+fn estimate_map(map: &Map, depth: usize) -> Result<usize, ()> {
+    let mut total = SLOT;
+    for (key, item) in map.iter() {
+        total = total
+            .saturating_add(2 * SLOT + key.len())
+            .saturating_add(estimate(item, depth + 1)?);
+    }
+    Ok(total)
 }
 
 /// An estimate of the bytes a value holds, however deep it nests.
@@ -328,7 +343,7 @@ fn data_guard(
     Ok(())
 }
 
-/// The addresses of the host's values (facts, matches) as the data guard recognises them.
+/// The addresses of the host's maps (a rule's matches) as the data guard recognises them.
 /// Moving a value keeps its address, so take them from the very values passed to the rule.
 pub fn host_addresses(values: &[&Dynamic]) -> Vec<usize> {
     values.iter().filter_map(|v| map_address(v)).collect()
