@@ -1445,18 +1445,21 @@ impl<'e> Session<'e> {
 fn facts_dynamic(mut facts: Facts, redacted: Option<&Secrets>) -> Dynamic {
     let mut map = rhai::Map::new();
     for kind in FACT_KINDS {
-        let values: Vec<Value> = facts
+        // Fact by fact, each dropped once converted: a kind is never held twice over.
+        let values: rhai::Array = facts
             .take(kind)
-            .iter()
-            .map(|fact| match redacted {
-                Some(secrets) => secrets.clean_json(&fact_json(fact)),
-                None => fact_json(fact),
+            .into_iter()
+            .filter_map(|fact| {
+                let json = match redacted {
+                    Some(secrets) => secrets.clean_json(&fact_json(&fact)),
+                    None => fact_json(&fact),
+                };
+                rhai::serde::to_dynamic(json).ok()
             })
             .collect();
-        let value = rhai::serde::to_dynamic(Value::Array(values)).unwrap_or(Dynamic::UNIT);
-        map.insert((*kind).into(), value);
+        map.insert((*kind).into(), Dynamic::from_array(values));
     }
-    Dynamic::from(crate::rule::FactsView::new(map))
+    Dynamic::from(crate::rule::SharedFacts::new(map))
 }
 
 /// Learns the credentials in the texts and fields of `facts`.

@@ -11,22 +11,38 @@
 //! rhai does by copying the argument) costs nothing, and the sandbox counts the bytes it holds
 //! against the rule's memory limit like any other value.
 
-use super::view::{FactSource, FactsView};
-use rhai::{Array, Dynamic, Engine, FuncRegistration, ImmutableString, Map, INT};
+use super::view::{FactSource, SharedFacts};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FnPtr, FuncRegistration, ImmutableString, Map};
+use rhai::{NativeCallContext, INT};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 /// Facts by place: `"<source>#<first line>"` to the fact (a later kind wins at the same place).
+///
+/// An entry points into the arrays it was built from, which it shares with the facts: indexing
+/// the shared facts copies none of them, and `places[key]` copies only the fact it returns.
 #[derive(Debug, Clone, Default)]
 pub struct Places {
-    by_key: Arc<BTreeMap<String, Dynamic>>,
+    /// The arrays the entries point into: a map holding them, and the kind to read.
+    kinds: Arc<Vec<(Arc<Map>, ImmutableString)>>,
+    /// Place key to (index into `kinds`, index into that array).
+    by_key: Arc<BTreeMap<String, (usize, usize)>>,
     bytes: usize,
 }
 
 impl Places {
-    /// An estimate of the bytes the entries hold (see `sandbox::estimate`).
+    /// An estimate of the bytes the index holds that are not the host's (see
+    /// `sandbox::estimate`): its keys, and the facts a rule set itself.
     pub fn bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// A copy of the fact at `key`, if any.
+    fn get(&self, key: &str) -> Option<Dynamic> {
+        let &(kind, index) = self.by_key.get(key)?;
+        let (map, name) = self.kinds.get(kind)?;
+        let items = map.get(name.as_str())?.read_lock::<Array>()?;
+        items.get(index).cloned()
     }
 }
 
@@ -118,25 +134,33 @@ fn facts_of<'f>(
 
 fn by_place(facts: &impl FactSource, kinds: &Array) -> Places {
     let mut by_key = BTreeMap::new();
+    let mut sources = Vec::new();
     let mut bytes = 0usize;
     for kind in kinds {
         let Ok(kind) = kind.as_immutable_string_ref() else {
             continue;
         };
-        let Some(items) = facts_of(facts, &kind) else {
+        let Some((map, shared)) = facts.kind_map(&kind) else {
             continue;
         };
-        for item in items.iter() {
+        let Some(items) = map.get(kind.as_str()).and_then(|v| v.read_lock::<Array>()) else {
+            continue;
+        };
+        for (index, item) in items.iter().enumerate() {
             let Some(key) = item.read_lock::<Map>().and_then(|m| place_key(&m)) else {
                 continue;
             };
-            bytes = bytes
-                .saturating_add(key.len())
-                .saturating_add(super::sandbox::estimate_bytes(item));
-            by_key.insert(key, item.clone());
+            bytes = bytes.saturating_add(key.len());
+            if !shared {
+                bytes = bytes.saturating_add(super::sandbox::estimate_bytes(item));
+            }
+            by_key.insert(key, (sources.len(), index));
         }
+        drop(items);
+        sources.push((map, kind.clone()));
     }
     Places {
+        kinds: Arc::new(sources),
         by_key: Arc::new(by_key),
         bytes,
     }
@@ -170,6 +194,33 @@ fn containing(facts: &impl FactSource, kind: &str, field: &str, needles: &Array)
         })
         .cloned()
         .collect()
+}
+
+/// The facts of `kind` for which `predicate` returns true, in order, as `array.filter` calls
+/// it (a second parameter gets the fact's index). Each fact is copied to be
+/// tested and once more when kept, never the whole kind at once.
+fn filter(
+    context: &NativeCallContext,
+    facts: &impl FactSource,
+    kind: &str,
+    predicate: &FnPtr,
+) -> Result<Array, Box<EvalAltResult>> {
+    let Some(items) = facts_of(facts, kind) else {
+        return Ok(Array::new());
+    };
+    let mut kept = Array::new();
+    for (index, item) in items.iter().enumerate() {
+        let mut candidate = item.clone();
+        let index = [Dynamic::from(INT::try_from(index).unwrap_or(INT::MAX))];
+        let keep = predicate
+            .call_raw_with_extra_args("filter", context, Some(&mut candidate), [], index, Some(0))?
+            .as_bool()
+            .unwrap_or(false);
+        if keep {
+            kept.push(item.clone());
+        }
+    }
+    Ok(kept)
 }
 
 /// A fresh item for `place`, as `items_by_place` starts one.
@@ -403,6 +454,15 @@ fn register_fact_lookups<T: FactSource>(engine: &mut Engine, receiver: &'static 
         .register_into_engine(engine, |facts: &mut T, matches: Map, needles: Array| {
             items_by_place(facts, &matches, Some(&needle_list(&needles)))
         });
+    FuncRegistration::new("filter")
+        .with_params_info([receiver, "kind: String", "predicate: FnPtr", "Array"])
+        .with_comments(["/// The facts of `kind` for which `predicate` returns true, in order:\n/// `facts.filter(\"kv_errors\", |k| k.status == 429)`. The same as `facts.kv_errors.filter(..)`\n/// without copying the whole kind first: each fact is copied only to be tested."])
+        .register_into_engine(
+            engine,
+            |context: NativeCallContext, facts: &mut T, kind: ImmutableString, predicate: FnPtr| {
+                filter(&context, facts, &kind, &predicate)
+            },
+        );
     FuncRegistration::new("containing")
         .with_params_info([receiver, "kind: String", "field: String", "needles: Array", "Array"])
         .with_comments(["/// The facts of `kind` whose string field `field` contains any of `needles`\n/// (case-sensitive), in order: `facts.containing(\"events\", \"message\", [\"not found\"])`.\n/// The same as a loop with `contains_any`, without copying the facts that do not match."])
@@ -418,11 +478,7 @@ fn register_fact_lookups<T: FactSource>(engine: &mut Engine, receiver: &'static 
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<Places>("Places");
     engine.register_indexer_get(|places: &mut Places, key: ImmutableString| -> Dynamic {
-        places
-            .by_key
-            .get(key.as_str())
-            .cloned()
-            .unwrap_or(Dynamic::UNIT)
+        places.get(&key).unwrap_or(Dynamic::UNIT)
     });
     FuncRegistration::new("contains")
         .with_params_info(["places: Places", "key: String", "bool"])
@@ -453,7 +509,7 @@ pub fn register(engine: &mut Engine) {
         });
     register_nearest(engine, "ctx: PodContexts", |ctx: &PodContexts| &ctx.entries);
     register_nearest(engine, "ctx: Array", |ctx: &Array| ctx);
-    register_fact_lookups::<FactsView>(engine, "facts: Facts");
+    register_fact_lookups::<SharedFacts>(engine, "facts: Facts");
     register_fact_lookups::<Map>(engine, "facts: Map");
 }
 
@@ -463,22 +519,87 @@ mod tests {
     use crate::limits::ScriptLimits;
     use rhai::{Dynamic, Scope};
 
+    const FACTS: &str = r#"#{
+        events: [#{ at: #{ source: "ev", lines: [3, 3] }, message: "MountVolume.SetUp failed", text: "row" }],
+        logs: [
+            #{ at: #{ source: "log", lines: [10, 10] }, text: "E1 node publish volume complete" },
+            #{ at: #{ source: "ev", lines: [3, 3] }, text: "same place as the event" },
+            #{ at: "not a place", text: "skipped" },
+        ],
+        kv_errors: 7,
+    }"#;
+
+    /// Runs `script` with `facts` the test facts as a plain map.
     fn eval(script: &str) -> Dynamic {
         let engine = sandbox::engine(&ScriptLimits::default());
         let mut scope = Scope::new();
-        let facts = r#"#{
-            events: [#{ at: #{ source: "ev", lines: [3, 3] }, message: "MountVolume.SetUp failed", text: "row" }],
-            logs: [
-                #{ at: #{ source: "log", lines: [10, 10] }, text: "E1 node publish volume complete" },
-                #{ at: #{ source: "ev", lines: [3, 3] }, text: "same place as the event" },
-                #{ at: "not a place", text: "skipped" },
-            ],
-            kv_errors: 7,
-        }"#;
-        let script = format!("let facts = {facts};\n{script}");
+        let script = format!("let facts = {FACTS};\n{script}");
         engine
             .eval_with_scope::<Dynamic>(&mut scope, &script)
             .unwrap_or_else(|e| Dynamic::from(format!("error: {e}")))
+    }
+
+    /// Runs `script` with `facts` the test facts as rules get them: a shared view.
+    fn eval_shared(script: &str) -> Dynamic {
+        let engine = sandbox::engine(&ScriptLimits::default());
+        let kinds = engine.eval::<rhai::Map>(FACTS).unwrap_or_default();
+        let mut scope = Scope::new();
+        scope.push("facts", super::SharedFacts::new(kinds));
+        engine
+            .eval_with_scope::<Dynamic>(&mut scope, script)
+            .unwrap_or_else(|e| Dynamic::from(format!("error: {e}")))
+    }
+
+    #[test]
+    fn the_shared_view_gives_what_the_map_gives() {
+        for script in [
+            r#"let p = facts.by_place(["events", "logs"]); [p.len(), p["ev#3"].text, p["log#10"].text, p["nowhere#1"]]"#,
+            r#"facts.containing("logs", "text", ["place", "complete"])"#,
+            r#"facts.items_by_place(#{}).map(|it| it.msg)"#,
+            r#"facts.filter("logs", |l| l.text.contains("e"))"#,
+            r#"facts.logs = []; facts.by_place(["logs"]).len()"#,
+        ] {
+            assert_eq!(
+                eval_shared(script).to_string(),
+                eval(script).to_string(),
+                "{script}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_index_of_the_shared_facts_points_into_them() {
+        let bytes = |script: &str| {
+            eval_shared(script)
+                .read_lock::<super::Places>()
+                .map(|p| p.bytes())
+        };
+        let shared = bytes(r#"facts.by_place(["events", "logs"])"#);
+        let copied = bytes(r#"facts.logs = facts.logs; facts.by_place(["events", "logs"])"#);
+        // Only the keys count while the index points into the host's facts; a kind the rule
+        // set itself is copied into the index and counts whole.
+        assert_eq!(shared, Some("ev#3".len() * 2 + "log#10".len()));
+        assert!(copied.is_some_and(|c| c > 100), "{copied:?}");
+    }
+
+    #[test]
+    fn filter_tests_each_fact_as_array_filter_does() {
+        let got = eval_shared(
+            r#"[
+                facts.filter("logs", |l| l.text.contains("place")).map(|l| l.text),
+                facts.filter("logs", |l, i| i == 2).map(|l| l.text),
+                facts.filter("logs", |l| l.text.starts_with("E1")).len(),
+                facts.filter("logs", |l| "not a bool").len(),
+                facts.filter("kv_errors", |k| true).len(),
+                facts.filter("missing", |k| true).len(),
+            ]"#,
+        );
+        assert_eq!(
+            got.to_string(),
+            r#"[["same place as the event"], ["skipped"], 1, 0, 0, 0]"#
+        );
+        let failed = eval_shared(r#"facts.filter("logs", |l| l.text.no_such_method())"#);
+        assert!(failed.to_string().starts_with("error: "), "{failed}");
     }
 
     #[test]

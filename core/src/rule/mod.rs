@@ -24,7 +24,7 @@ pub use meta::{check_regexes, lint_warnings, PatternDecl, RuleMeta, Texts, FIELD
 pub use run::{
     limit_name, run as run_rule, Outcome, RawFinding, RawRequest, RuleResult, MAX_RESULTS,
 };
-pub use view::FactsView;
+pub use view::SharedFacts;
 
 use crate::error::RuleError;
 use crate::limits::ScriptLimits;

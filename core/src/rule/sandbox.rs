@@ -181,7 +181,7 @@ fn check_length(value: &Dynamic, limits: DataLimits) -> Result<(), Box<EvalAltRe
         if b.len() > limits.array {
             return Err(too_large(ARRAY_TOO_LARGE));
         }
-    } else if let Some(f) = value.read_lock::<super::FactsView>() {
+    } else if let Some(f) = value.read_lock::<super::SharedFacts>() {
         if f.own().len() > limits.map {
             return Err(too_large(MAP_TOO_LARGE));
         }
@@ -215,7 +215,7 @@ fn estimate(value: &Dynamic, depth: usize) -> Result<usize, ()> {
         return estimate_map(&m, depth);
     }
     // The shared facts are the host's; what a rule set on its view is its own.
-    if let Some(f) = value.read_lock::<super::FactsView>() {
+    if let Some(f) = value.read_lock::<super::SharedFacts>() {
         return estimate_map(f.own(), depth);
     }
     if let Some(b) = value.read_lock::<Blob>() {

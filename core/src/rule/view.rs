@@ -3,7 +3,7 @@
 //!
 //! Every rule reads the same facts, and rhai copies a value whenever it is passed to a
 //! function. As a map, the facts (about a MiB once the samples are full) were copied for every
-//! rule, twice over while two rules ran at once. A [`FactsView`] shares one copy between every
+//! rule, twice over while two rules ran at once. A [`SharedFacts`] shares one copy between every
 //! rule on every thread, and copies a kind only when a rule reads it (`facts.kv_errors`).
 //!
 //! It still behaves as the map it replaces. A rule may set a property (`facts.ix = ...`, even
@@ -15,14 +15,14 @@ use std::sync::Arc;
 
 /// The facts of a check as one rule sees them.
 #[derive(Debug, Clone, Default)]
-pub struct FactsView {
+pub struct SharedFacts {
     /// Fact kind to the array of its facts, shared by every rule.
     shared: Arc<Map>,
     /// What this rule set, by property name.
     own: Map,
 }
 
-impl FactsView {
+impl SharedFacts {
     /// A view of `kinds` (fact kind to an array of facts).
     pub fn new(kinds: Map) -> Self {
         Self {
@@ -64,11 +64,26 @@ impl FactsView {
 pub trait FactSource: rhai::Variant + Clone {
     /// The value of kind `kind`, if any.
     fn kind(&self, kind: &str) -> Option<&Dynamic>;
+
+    /// A map holding kind `kind` that an index can keep pointing into, and whether it is the
+    /// host's shared one (`false`: a copy made for the index).
+    fn kind_map(&self, kind: &str) -> Option<(Arc<Map>, bool)> {
+        let value = self.kind(kind)?.clone();
+        Some((Arc::new(Map::from([(kind.into(), value)])), false))
+    }
 }
 
-impl FactSource for FactsView {
+impl FactSource for SharedFacts {
     fn kind(&self, kind: &str) -> Option<&Dynamic> {
         self.get(kind)
+    }
+
+    fn kind_map(&self, kind: &str) -> Option<(Arc<Map>, bool)> {
+        if self.own.contains_key(kind) || !self.shared.contains_key(kind) {
+            let value = self.own.get(kind)?.clone();
+            return Some((Arc::new(Map::from([(kind.into(), value)])), false));
+        }
+        Some((Arc::clone(&self.shared), true))
     }
 }
 
@@ -83,7 +98,7 @@ fn count(n: usize) -> INT {
 }
 
 /// What `print(facts)` shows: how many facts of each kind, not the facts themselves.
-fn summary(view: &FactsView) -> String {
+fn summary(view: &SharedFacts) -> String {
     let kinds: Vec<String> = view
         .keys()
         .into_iter()
@@ -104,26 +119,26 @@ const INDEX_SET: &str = "index$set$";
 
 /// Registers the `Facts` type: property and index access, `in`, `keys`, `len` and printing.
 pub fn register(engine: &mut Engine) {
-    engine.register_type_with_name::<FactsView>("Facts");
+    engine.register_type_with_name::<SharedFacts>("Facts");
     // A property the view has no getter for is read through the indexer (rhai falls back to
     // it), so `facts.events` and `facts["events"]` are one path. A missing property is (), as
     // in a map.
     FuncRegistration::new(INDEX_GET)
         .with_params_info(["facts: Facts", "key: String", "?"])
         .with_comments(["/// `facts[key]` and `facts.key`: a copy of the facts of kind `key` (an array), what the\n/// rule set as `key`, or ()."])
-        .register_into_engine(engine, |view: &mut FactsView, key: ImmutableString| -> Dynamic {
+        .register_into_engine(engine, |view: &mut SharedFacts, key: ImmutableString| -> Dynamic {
             view.get(&key).cloned().unwrap_or(Dynamic::UNIT)
         });
     FuncRegistration::new(INDEX_SET)
         .with_params_info(["facts: Facts", "key: String", "value: ?", "()"])
         .with_comments(["/// `facts[key] = value` and `facts.key = value`: sets `key` for this rule alone; it hides the\n/// shared value of that name from this rule, not from the others."])
-        .register_into_engine(engine, |view: &mut FactsView, key: ImmutableString, value: Dynamic| {
+        .register_into_engine(engine, |view: &mut SharedFacts, key: ImmutableString, value: Dynamic| {
             view.set(key, value);
         });
     FuncRegistration::new("contains")
         .with_params_info(["facts: Facts", "key: String", "bool"])
         .with_comments(["/// Whether `facts` has property `key` (`\"events\" in facts`)."])
-        .register_into_engine(engine, |view: &mut FactsView, key: ImmutableString| {
+        .register_into_engine(engine, |view: &mut SharedFacts, key: ImmutableString| {
             view.get(&key).is_some()
         });
     FuncRegistration::new("keys")
@@ -131,7 +146,7 @@ pub fn register(engine: &mut Engine) {
         .with_comments([
             "/// The property names of `facts`: every fact kind, and what the rule set.",
         ])
-        .register_into_engine(engine, |view: &mut FactsView| -> Array {
+        .register_into_engine(engine, |view: &mut SharedFacts| -> Array {
             view.keys()
                 .into_iter()
                 .map(|k| Dynamic::from(ImmutableString::from(k)))
@@ -140,33 +155,33 @@ pub fn register(engine: &mut Engine) {
     FuncRegistration::new("len")
         .with_params_info(["facts: Facts", "int"])
         .with_comments(["/// How many properties `facts` has."])
-        .register_into_engine(engine, |view: &mut FactsView| count(view.keys().len()));
+        .register_into_engine(engine, |view: &mut SharedFacts| count(view.keys().len()));
     for name in ["to_string", "to_debug"] {
         FuncRegistration::new(name)
             .with_params_info(["facts: Facts", "String"])
             .with_comments(["/// How many facts of each kind (`print(facts)`): `Facts #{events: 3, logs: 120, ..}`."])
-            .register_into_engine(engine, |view: &mut FactsView| summary(view));
+            .register_into_engine(engine, |view: &mut SharedFacts| summary(view));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::sandbox;
-    use super::FactsView;
+    use super::SharedFacts;
     use crate::limits::ScriptLimits;
     use rhai::{Array, Dynamic, Map, Scope};
 
-    fn view() -> FactsView {
+    fn view() -> SharedFacts {
         let mut kinds = Map::new();
         let event: Map = [("message".into(), Dynamic::from("pulled"))]
             .into_iter()
             .collect();
         kinds.insert("events".into(), Dynamic::from_array(vec![event.into()]));
         kinds.insert("logs".into(), Dynamic::from_array(Array::new()));
-        FactsView::new(kinds)
+        SharedFacts::new(kinds)
     }
 
-    fn eval(facts: &FactsView, script: &str) -> Dynamic {
+    fn eval(facts: &SharedFacts, script: &str) -> Dynamic {
         let engine = sandbox::engine(&ScriptLimits::default());
         let mut scope = Scope::new();
         scope.push("facts", facts.clone());
