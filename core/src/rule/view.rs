@@ -68,9 +68,13 @@ pub trait FactSource: rhai::Variant + Clone {
     /// A map holding kind `kind` that an index can keep pointing into, and whether it is the
     /// host's shared one (`false`: a copy made for the index).
     fn kind_map(&self, kind: &str) -> Option<(Arc<Map>, bool)> {
-        let value = self.kind(kind)?.clone();
-        Some((Arc::new(Map::from([(kind.into(), value)])), false))
+        copied_kind(self.kind(kind)?, kind)
     }
+}
+
+/// A map holding a copy of `value` as kind `kind`, for an index to point into.
+fn copied_kind(value: &Dynamic, kind: &str) -> Option<(Arc<Map>, bool)> {
+    Some((Arc::new(Map::from([(kind.into(), value.clone())])), false))
 }
 
 impl FactSource for SharedFacts {
@@ -79,11 +83,14 @@ impl FactSource for SharedFacts {
     }
 
     fn kind_map(&self, kind: &str) -> Option<(Arc<Map>, bool)> {
-        if self.own.contains_key(kind) || !self.shared.contains_key(kind) {
-            let value = self.own.get(kind)?.clone();
-            return Some((Arc::new(Map::from([(kind.into(), value)])), false));
+        match self.own.get(kind) {
+            // The rule's own value is not shared: the index takes a copy.
+            Some(value) => copied_kind(value, kind),
+            None => self
+                .shared
+                .contains_key(kind)
+                .then(|| (Arc::clone(&self.shared), true)),
         }
-        Some((Arc::clone(&self.shared), true))
     }
 }
 
