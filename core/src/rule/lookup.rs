@@ -196,9 +196,9 @@ fn containing(facts: &impl FactSource, kind: &str, field: &str, needles: &Array)
         .collect()
 }
 
-/// The facts of `kind` for which `predicate` returns true, in order, as `array.filter` calls
-/// it (a second parameter gets the fact's index). Each fact is copied to be
-/// tested and once more when kept, never the whole kind at once.
+/// The facts of `kind` for which `predicate` returns true, in order, called as `array.filter`
+/// calls it (a second parameter gets the fact's index). Each fact is copied to be tested, and
+/// once more when kept, never the whole kind at once.
 fn filter(
     context: &NativeCallContext,
     facts: &impl FactSource,
@@ -211,7 +211,7 @@ fn filter(
     let mut kept = Array::new();
     for (index, item) in items.iter().enumerate() {
         let mut candidate = item.clone();
-        let index = [Dynamic::from(INT::try_from(index).unwrap_or(INT::MAX))];
+        let index = [Dynamic::from(super::script_int(index))];
         let keep = predicate
             .call_raw_with_extra_args("filter", context, Some(&mut candidate), [], index, Some(0))?
             .as_bool()
@@ -440,7 +440,7 @@ fn register_nearest<T: rhai::Variant + Clone>(
 fn register_fact_lookups<T: FactSource>(engine: &mut Engine, receiver: &'static str) {
     FuncRegistration::new("by_place")
         .with_params_info([receiver, "kinds: Array", "Places"])
-        .with_comments(["/// The facts of `kinds` (e.g. [\"events\", \"logs\"]) by place: `places[key]` is the fact\n/// whose `at` is `key` (`\"<source>#<first line>\"`), or (). A later kind wins at the same place.\n/// Call it as `facts.by_place(..)`: the facts are read in place, and the index shares its\n/// entries, so passing it on costs nothing."])
+        .with_comments(["/// The facts of `kinds` (e.g. [\"events\", \"logs\"]) by place: `places[key]` is the fact\n/// whose `at` is `key` (`\"<source>#<first line>\"`), or (). A later kind wins at the same place.\n/// Call it as `facts.by_place(..)`: the index points into the facts instead of copying them,\n/// and passing it on costs nothing."])
         .register_into_engine(engine, |facts: &mut T, kinds: Array| by_place(facts, &kinds));
     FuncRegistration::new("items_by_place")
         .with_params_info([receiver, "matches: Map", "Array"])
@@ -490,7 +490,7 @@ pub fn register(engine: &mut Engine) {
         .with_params_info(["places: Places", "int"])
         .with_comments(["/// How many places are indexed."])
         .register_into_engine(engine, |places: &mut Places| {
-            INT::try_from(places.by_key.len()).unwrap_or(INT::MAX)
+            super::script_int(places.by_key.len())
         });
     engine.register_type_with_name::<PodContexts>("PodContexts");
     engine.register_iterator::<PodContexts>();
@@ -505,7 +505,7 @@ pub fn register(engine: &mut Engine) {
         .with_params_info(["ctx: PodContexts", "int"])
         .with_comments(["/// How many entries there are."])
         .register_into_engine(engine, |ctx: &mut PodContexts| {
-            INT::try_from(ctx.entries.len()).unwrap_or(INT::MAX)
+            super::script_int(ctx.entries.len())
         });
     register_nearest(engine, "ctx: PodContexts", |ctx: &PodContexts| &ctx.entries);
     register_nearest(engine, "ctx: Array", |ctx: &Array| ctx);

@@ -39,6 +39,11 @@ use std::sync::{Arc, Mutex};
 #[doc = include_str!("../../../docs/rules.md")]
 pub struct RulesGuide;
 
+/// A count as a script integer (saturating: a count never exceeds `INT::MAX` in practice).
+fn script_int(n: usize) -> rhai::INT {
+    rhai::INT::try_from(n).unwrap_or(rhai::INT::MAX)
+}
+
 /// Largest rule file accepted: compiling is not under the wall clock, so its input is bounded.
 /// The largest built-in rules are under 100 KiB.
 pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;

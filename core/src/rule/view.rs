@@ -10,7 +10,7 @@
 //! `facts.logs = []`): the value lands in the rule's own layer and shadows the shared one for
 //! that rule alone, so no rule can change what another reads, whichever thread runs it.
 
-use rhai::{Array, Dynamic, Engine, FuncRegistration, ImmutableString, Map, INT};
+use rhai::{Array, Dynamic, Engine, FuncRegistration, ImmutableString, Map};
 use std::sync::Arc;
 
 /// The facts of a check as one rule sees them.
@@ -100,10 +100,6 @@ impl FactSource for Map {
     }
 }
 
-fn count(n: usize) -> INT {
-    INT::try_from(n).unwrap_or(INT::MAX)
-}
-
 /// What `print(facts)` shows: how many facts of each kind, not the facts themselves.
 fn summary(view: &SharedFacts) -> String {
     let kinds: Vec<String> = view
@@ -162,7 +158,9 @@ pub fn register(engine: &mut Engine) {
     FuncRegistration::new("len")
         .with_params_info(["facts: Facts", "int"])
         .with_comments(["/// How many properties `facts` has."])
-        .register_into_engine(engine, |view: &mut SharedFacts| count(view.keys().len()));
+        .register_into_engine(engine, |view: &mut SharedFacts| {
+            super::script_int(view.keys().len())
+        });
     for name in ["to_string", "to_debug"] {
         FuncRegistration::new(name)
             .with_params_info(["facts: Facts", "String"])
@@ -197,10 +195,6 @@ mod tests {
             .unwrap_or_else(|e| Dynamic::from(format!("error: {e}")))
     }
 
-    fn text(value: &Dynamic) -> String {
-        value.to_string()
-    }
-
     #[test]
     fn reads_like_a_map() {
         let facts = view();
@@ -219,7 +213,7 @@ mod tests {
             ("`${facts}`", "Facts #{events: 1, logs: 0}"),
         ];
         for (script, want) in cases {
-            assert_eq!(text(&eval(&facts, script)), want, "{script}");
+            assert_eq!(eval(&facts, script).to_string(), want, "{script}");
         }
     }
 
@@ -243,10 +237,14 @@ mod tests {
             ("fn grow() { this.more = 1; } facts.grow(); facts.more", "1"),
         ];
         for (script, want) in cases {
-            assert_eq!(text(&eval(&facts, script)), want, "{script}");
+            assert_eq!(eval(&facts, script).to_string(), want, "{script}");
             // Nothing a script did reached the shared facts, which the next rule reads.
-            assert_eq!(text(&eval(&facts, "facts.events.len()")), "1", "{script}");
-            assert_eq!(text(&eval(&facts, "facts.ix")), "", "{script}");
+            assert_eq!(
+                eval(&facts, "facts.events.len()").to_string(),
+                "1",
+                "{script}"
+            );
+            assert_eq!(eval(&facts, "facts.ix").to_string(), "", "{script}");
         }
     }
 
