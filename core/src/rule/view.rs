@@ -120,7 +120,8 @@ fn summary(view: &SharedFacts) -> String {
 const INDEX_GET: &str = "index$get$";
 const INDEX_SET: &str = "index$set$";
 
-/// Registers the `Facts` type: property and index access, `in`, `keys`, `len` and printing.
+/// Registers the `Facts` type: property and index access, `in`, `keys`, `values`, `len`,
+/// `is_empty` and printing.
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<SharedFacts>("Facts");
     // A property the view has no getter for is read through the indexer (rhai falls back to
@@ -161,6 +162,21 @@ pub fn register(engine: &mut Engine) {
         .register_into_engine(engine, |view: &mut SharedFacts| {
             super::script_int(view.keys().len())
         });
+    FuncRegistration::new("values")
+        .with_params_info(["facts: Facts", "Array"])
+        .with_comments(["/// A copy of every property's value, in the order of `keys()` (every fact of every kind:\n/// prefer `facts.<kind>`)."])
+        .register_into_engine(engine, |view: &mut SharedFacts| -> Array {
+            view.keys()
+                .into_iter()
+                .filter_map(|k| view.get(k).cloned())
+                .collect()
+        });
+    FuncRegistration::new("is_empty")
+        .with_params_info(["facts: Facts", "bool"])
+        .with_comments([
+            "/// Whether `facts` has no property (never, in a rule: every kind is present).",
+        ])
+        .register_into_engine(engine, |view: &mut SharedFacts| view.keys().is_empty());
     for name in ["to_string", "to_debug"] {
         FuncRegistration::new(name)
             .with_params_info(["facts: Facts", "String"])
@@ -208,6 +224,8 @@ mod tests {
             ("\"missing\" in facts", "false"),
             ("facts.keys()", "[\"events\", \"logs\"]"),
             ("facts.len()", "2"),
+            ("facts.values().map(|v| v.len())", "[1, 0]"),
+            ("facts.is_empty()", "false"),
             ("type_of(facts)", "Facts"),
             ("let n = 0; for e in facts.events { n += 1; } n", "1"),
             ("`${facts}`", "Facts #{events: 1, logs: 0}"),
