@@ -1325,8 +1325,8 @@ impl<'e> Session<'e> {
         let secrets = self.secrets();
         let shown = self.options.redact.then_some(&secrets);
         let present: Vec<&'static str> = self.facts.kinds().collect();
-        // From here the rules read their own view of the facts: the session's copy is handed
-        // over kind by kind, so the two are never held whole side by side.
+        // From here the rules read one shared view of the facts: the session's copy is handed
+        // over fact by fact, so the two are never held whole side by side.
         let facts_value = facts_dynamic(std::mem::replace(&mut self.facts, Facts::new(0)), shown);
         // Built-in rules first, then custom ones, so a slow custom rule set spends the check's
         // time budget on itself; the outcomes keep the rule set's order.
@@ -1440,12 +1440,11 @@ impl<'e> Session<'e> {
     }
 }
 
-/// The rules' view of `facts`, redacted when `redacted` holds the credentials to scrub. Kind by
-/// kind, so only one kind's JSON is held beside the script values at a time.
+/// The one view of `facts` every rule shares, redacted when `redacted` holds the credentials to
+/// scrub. Fact by fact, each dropped once converted, so no fact is held twice over.
 fn facts_dynamic(mut facts: Facts, redacted: Option<&Secrets>) -> Dynamic {
     let mut map = rhai::Map::new();
     for kind in FACT_KINDS {
-        // Fact by fact, each dropped once converted: a kind is never held twice over.
         let values: rhai::Array = facts
             .take(kind)
             .into_iter()
